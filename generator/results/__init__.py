@@ -1,0 +1,1 @@
+"""States: the versioned result schema and atomic reading/writing of result files."""

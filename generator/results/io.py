@@ -1,0 +1,99 @@
+"""Atomic writing and validated reading of result files."""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Iterable
+
+from .schema import ClassesFile, ImageRecord, Summary, check_version
+
+
+def atomic_write_text(path: str | os.PathLike, text: str) -> None:
+    """Write ``text`` to ``path`` atomically (temp file in the same folder, fsync, rename)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+def write_json(path, obj) -> None:
+    if hasattr(obj, "model_dump"):
+        obj = obj.model_dump(mode="json")
+    atomic_write_text(path, json.dumps(obj, indent=1, ensure_ascii=False) + "\n")
+
+
+def write_jsonl(path, records: Iterable) -> None:
+    lines = []
+    for r in records:
+        if hasattr(r, "model_dump"):
+            r = r.model_dump(mode="json")
+        lines.append(json.dumps(r, ensure_ascii=False))
+    atomic_write_text(path, "\n".join(lines) + ("\n" if lines else ""))
+
+
+def _load_json(path: Path):
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise FileNotFoundError(f"{path}: not found; run `mkbench compute` to produce it") from None
+    except json.JSONDecodeError as e:
+        raise ValueError(f"{path}: not valid JSON ({e}); delete it and recompute") from None
+
+
+def read_summary(path) -> Summary:
+    path = Path(path)
+    data = _load_json(path)
+    check_version(str(data.get("schema_version", "0")), str(path))
+    return Summary.model_validate(data)
+
+
+def read_classes(path) -> ClassesFile:
+    path = Path(path)
+    data = _load_json(path)
+    check_version(str(data.get("schema_version", "0")), str(path))
+    return ClassesFile.model_validate(data)
+
+
+def read_images(path) -> list[ImageRecord]:
+    path = Path(path)
+    out = []
+    with open(path, encoding="utf-8") as fh:
+        for n, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                out.append(ImageRecord.model_validate_json(line))
+            except Exception as e:  # pydantic.ValidationError or JSON error
+                raise ValueError(f"{path}:{n}: invalid image record: {e}") from None
+    return out

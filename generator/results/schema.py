@@ -1,0 +1,133 @@
+"""Versioned schema of mkbench result files (in the spirit of lm-evaluation-harness ``result_schema.py``).
+
+Files written per (dataset, model) under ``OUT/<dataset>/<model-id>/``:
+
+* ``images.jsonl`` - one :class:`ImageRecord` per line;
+* ``classes.json`` - a :class:`ClassesFile` (per-class aggregates);
+* ``summary.json`` - a :class:`Summary` (dataset-level aggregates and provenance).
+
+Bump :data:`SCHEMA_VERSION` (semver) on any change: major for removed/renamed fields, minor for
+added fields. Readers accept any version with the same major number.
+"""
+from __future__ import annotations
+
+from typing import Optional
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SCHEMA_VERSION = "1.0.0"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+class VisionConcept(_Model):
+    """One descriptor of D_v: the vision side's textual concept for a part (spec §2.3)."""
+
+    descriptor: str
+    score: float = Field(description="importance: 2.5 x cos(whole image, raw descriptor) (§2.3.7)")
+    part: int = Field(description="index of the visual part (cluster id) it was grounded from")
+
+
+class PartRecord(_Model):
+    """A visual concept (part) found in one image and its grounded descriptors (legend of an overlay)."""
+
+    part: int
+    color: str = Field(description="hex colour of the part in the overlay")
+    area: float = Field(description="share of the image's pixels covered by the part")
+    descriptors: list[str]
+
+
+class MethodImageResult(_Model):
+    vision: list[VisionConcept] = Field(description="D_v ordered by importance, most important first")
+    language: list[str] = Field(description="D_y: top-u descriptors of the predicted class, nearest first")
+    mutual: list[str] = Field(description="descriptors in both D_v and D_y, in D_v order")
+    mi: float = Field(description="MI(D_v; D_y) = log(Lv*LT*m) for m matches, 0 if none")
+    curve: list[float] = Field(description="MI dynamics: length Lv+1, ends at 0")
+    parts: list[PartRecord] = Field(default_factory=list)
+    overlay: Optional[str] = Field(default=None, description="path of the part-overlay PNG, relative to the results folder")
+    ground_truth: Optional[dict] = Field(default=None, description="ground-truth part metrics when the dataset has masks")
+
+
+class ImageRecord(_Model):
+    image: str = Field(description="image path relative to the dataset folder")
+    label: str
+    prediction: str
+    correct: bool
+    methods: dict[str, MethodImageResult]
+
+
+class ConceptCount(_Model):
+    descriptor: str
+    count: int
+
+
+class MethodClassResult(_Model):
+    mi: float = Field(description="point 0 of the class's zero-padded mean curve")
+    auc: float = Field(description="mean of the class's zero-padded mean curve")
+    curve: list[float]
+    mutual_concepts: list[ConceptCount] = Field(description="most frequent mutual concepts with counts")
+    vision_concepts: list[ConceptCount] = Field(default_factory=list, description="most frequent vision-only concepts")
+    language_concepts: list[ConceptCount] = Field(default_factory=list, description="most frequent language-only concepts")
+
+
+class ClassRecord(_Model):
+    name: str
+    n_images: int
+    top1: float = Field(description="zero-shot top-1 accuracy on the class's images, in %")
+    methods: dict[str, MethodClassResult]
+
+
+class ClassesFile(_Model):
+    schema_version: str = SCHEMA_VERSION
+    classes: list[ClassRecord]
+
+
+class MethodSummary(_Model):
+    mi: float
+    auc: float
+    curve: list[float]
+
+
+class Provenance(_Model):
+    package: str = "mkbench"
+    package_version: str
+    open_clip_version: str
+    torch_version: str
+    git_commit: Optional[str]
+    descriptor_source: str
+    descriptor_sha256: str
+    seed: int
+    config_hash: str
+    created: str
+    device: Optional[str] = None
+    crf_used: bool = False
+
+
+class Summary(_Model):
+    schema_version: str = SCHEMA_VERSION
+    model: str
+    pretrained: str
+    model_id: str
+    dataset: str
+    n_images: int
+    n_classes: int
+    top1: float
+    methods: dict[str, MethodSummary]
+    untrained: bool = False
+    model_info: dict = Field(default_factory=dict, description="family, tower kind, image size, parameters, ...")
+    config: dict = Field(default_factory=dict, description="the full run configuration that config_hash hashes")
+    provenance: Provenance
+
+
+def schema_major(version: str) -> int:
+    return int(version.split(".")[0])
+
+
+def check_version(version: str, where: str) -> None:
+    if schema_major(version) != schema_major(SCHEMA_VERSION):
+        raise ValueError(
+            f"{where}: schema version {version} is not readable by this mkbench (expects {SCHEMA_VERSION}); "
+            "recompute the results with this version or install the mkbench that wrote them"
+        )
