@@ -1,0 +1,1 @@
+"""What can be explained: models, datasets and descriptor pools (see ``architecture.md``)."""
