@@ -10,7 +10,9 @@ import click
 from .errors import UserError
 
 # command name -> "module:attribute" of a click.Command
-COMMANDS: dict[str, str] = {}
+COMMANDS: dict[str, str] = {
+    "compute": "generator.commands.compute:compute",
+}
 
 
 class LazyGroup(click.Group):

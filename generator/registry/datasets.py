@@ -154,11 +154,13 @@ def find_part_masks(dataset: ImageFolder):
     return None
 
 
-def resolve_templates(spec: Optional[str]) -> tuple[str, list[str]]:
-    """``--templates NAME|FILE`` -> (name, templates). A file is JSON (a list) or text (one per line);
-    every template must contain ``{}`` exactly once."""
+def resolve_templates(spec) -> tuple[str, list[str]]:
+    """``--templates NAME|FILE`` (or a list of templates) -> (name, templates). A file is JSON (a list) or
+    text (one per line); every template must contain ``{}`` exactly once."""
     if spec is None:
         return "default", list(TEMPLATES["default"])
+    if isinstance(spec, (list, tuple)):
+        return "custom", _check_templates(list(spec), "the template list")
     if spec in TEMPLATES:
         return spec, list(TEMPLATES[spec])
     path = Path(spec)
@@ -174,10 +176,14 @@ def resolve_templates(spec: Optional[str]) -> tuple[str, list[str]]:
             raise UserError(f"{path}: expected a JSON list of templates such as [\"a photo of a {{}}.\"]")
     else:
         items = [line.strip() for line in text.splitlines() if line.strip()]
+    return path.stem, _check_templates(items, str(path))
+
+
+def _check_templates(items: list, where: str) -> list[str]:
     bad = [t for t in items if not isinstance(t, str) or t.count("{}") != 1]
     if not items or bad:
-        raise UserError(f"{path}: every template must contain '{{}}' (the class name) once; bad: {bad[:3]}")
-    return path.stem, items
+        raise UserError(f"{where}: every template must contain '{{}}' (the class name) once; bad: {bad[:3]}")
+    return items
 
 
 @dataclass(frozen=True)

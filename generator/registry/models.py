@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -305,6 +306,24 @@ class _offline:
             self.constants.HF_HUB_OFFLINE = self.previous
 
 
+class _quiet_random_init:
+    """Hide open_clip's "initialized randomly" warning when random weights were asked for."""
+
+    def __init__(self, active: bool):
+        self.active = active
+
+    def filter(self, record) -> bool:
+        return "initialized randomly" not in record.getMessage()
+
+    def __enter__(self):
+        if self.active:
+            logging.getLogger().addFilter(self)
+        return self
+
+    def __exit__(self, *exc):
+        logging.getLogger().removeFilter(self)
+
+
 def load_model(spec: ModelSpec, device: str = "cpu", seed: int = 0, cache_dir: Optional[str] = None) -> LoadedModel:
     """Build ``spec`` in eval mode on ``device``; UserError (before building) when its weights are absent."""
     import torch
@@ -321,7 +340,7 @@ def load_model(spec: ModelSpec, device: str = "cpu", seed: int = 0, cache_dir: O
                   force_quick_gelu=bool(tag_cfg.get("quick_gelu", False)))
     pretrained = None if spec.untrained else (weights_file if spec.is_path else spec.pretrained)
     try:
-        with _offline():
+        with _offline(), _quiet_random_init(spec.untrained):
             model = oc.create_model(spec.model, pretrained=pretrained, **kwargs)
             tokenizer = oc.get_tokenizer(spec.model)
     except UserError:

@@ -1,0 +1,1 @@
+"""CLI commands, one module each, registered lazily in :data:`generator.cli.COMMANDS`."""

@@ -1,0 +1,82 @@
+"""``mkbench compute``: explain one dataset with one model and write versioned results (resumable)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+EXAMPLES = """
+\b
+Examples:
+  # a paper model (weights must be in the local cache; see the error message otherwise)
+  mkbench compute --model vit-b-16 --dataset-dir ~/data/imagenet/val \\
+      --descriptors descriptors_imagenet.json --templates imagenet --out results
+\b
+  # any open_clip pair, or a local checkpoint
+  mkbench compute --model ViT-B-32 --pretrained laion2b_s34b_b79k ...
+  mkbench compute --model ViT-B-32 --pretrained /ckpt/vitb32.pt ...
+\b
+  # a custom architecture with random weights, PCA parts only, on a GPU
+  mkbench compute --model-config my-arch.json --pretrained none --methods pca \\
+      --device cuda --dataset-dir shapes --descriptors pool.json --out results
+
+Rerunning the same command skips the classes already done. Results go to
+OUT/<dataset>/<model-id>/{images.jsonl,classes.json,summary.json}.
+"""
+
+
+def _methods(ctx, param, value):
+    if value is None:
+        return None
+    items = tuple(m.strip() for m in value.split(",") if m.strip())
+    if not items:
+        raise click.BadParameter("give at least one method, e.g. pca,kmeans")
+    return items
+
+
+@click.command("compute", epilog=EXAMPLES, context_settings={"max_content_width": 100})
+@click.option("--model", "model", metavar="NAME",
+              help="Paper model key (vit-b-16, rn50, cnext-b1, ...), paper name (ViT-B/16) or open_clip architecture.")
+@click.option("--model-config", type=click.Path(dir_okay=False), metavar="FILE",
+              help="open_clip model-config JSON of a custom architecture (registered under its file stem).")
+@click.option("--pretrained", metavar="TAG|PATH|none",
+              help="open_clip pretrained tag, checkpoint file, or 'none' for random weights. "
+                   "Default for paper models: the paper's weights.")
+@click.option("--dataset-dir", required=True, type=click.Path(file_okay=False), metavar="DIR",
+              help="Image folder with one sub-folder per class.")
+@click.option("--dataset-name", metavar="NAME", help="Name of the dataset in the results (default: the folder name).")
+@click.option("--class-names", type=click.Path(dir_okay=False), metavar="FILE",
+              help="Class-name mapping: JSON {folder: name} / list, or txt with one name per line (sorted folders).")
+@click.option("--descriptors", required=True, type=click.Path(dir_okay=False), metavar="FILE",
+              help="Descriptor pool JSON (class -> list of descriptors), e.g. Menon & Vondrick's.")
+@click.option("--out", required=True, type=click.Path(file_okay=False), metavar="DIR", help="Results folder.")
+@click.option("--templates", metavar="NAME|FILE",
+              help="Zero-shot templates: imagenet, places365, food101, default, or a file (JSON list / txt lines).")
+@click.option("--batch-size", type=int, default=64, show_default=True,
+              help="Images per forward pass of the prompt images (a class is still explained as one batch).")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed (k-means, random weights).")
+@click.option("--device", default="auto", show_default=True, metavar="cpu|cuda|auto")
+@click.option("--methods", callback=_methods, metavar="pca,kmeans",
+              help="Part methods, comma separated (default: pca,kmeans).")
+@click.option("--overlays", "overlays_per_class", type=int, default=4, show_default=True,
+              help="Part-overlay PNGs written for the first N images of each class.")
+@click.option("--quiet", is_flag=True, help="Print only errors and the results folder.")
+def compute(model, model_config, pretrained, dataset_dir, dataset_name, class_names, descriptors, out, templates,
+            batch_size, seed, device, methods, overlays_per_class, quiet):
+    """Explain a dataset's zero-shot classification with one CLIP model (mutual knowledge, MI, AUC)."""
+    from generator.runner.compute import ComputeRequest, compute as run
+
+    req = ComputeRequest(dataset_dir=Path(dataset_dir), descriptors=Path(descriptors), out=Path(out), model=model,
+                         pretrained=pretrained, model_config=model_config, dataset_name=dataset_name,
+                         class_names=Path(class_names) if class_names else None, templates=templates,
+                         batch_size=batch_size, seed=seed, device=device, methods=methods,
+                         overlays_per_class=overlays_per_class)
+    progress = (lambda msg: None) if quiet else (lambda msg: click.echo(msg, err=True))
+    result = run(req, progress=progress)
+    s = result.summary
+    if not quiet:
+        for name, m in s.methods.items():
+            click.echo(f"{s.dataset} / {s.model_id} [{name}]: top-1 {s.top1:.2f}%  MI {m.mi:.3f}  AUC {m.auc:.3f}",
+                       err=True)
+        click.echo(f"{result.computed} classes computed, {result.skipped} reused", err=True)
+    click.echo(str(result.results_dir))

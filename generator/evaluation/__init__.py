@@ -1,0 +1,1 @@
+"""Evaluation: zero-shot accuracy (and, later, deletion/insertion, augmentation, bootstrap, ground truth)."""

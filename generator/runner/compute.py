@@ -1,0 +1,211 @@
+"""The resumable compute loop: explain every class of a dataset with one model and write the results.
+
+1. :func:`plan` validates everything before any work (dataset folder, class names, templates, descriptor
+   pool, method settings, model name and *local* weights, device) and lists the work units with their keys.
+2. :func:`compute` skips units whose shard file already holds their key; the model is loaded (once) only
+   if some unit is left. Each unit = one class folder = one batch for :func:`explain_batch`; its image
+   records, class record and overlays are written, the shard last (atomically), so an interrupted run
+   resumes where it stopped.
+3. :func:`generator.runner.merge.merge` writes ``OUT/<dataset>/<model-id>/`` from the shards.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Callable, Optional
+
+from generator.errors import UserError
+from generator.method.config import MethodConfig, stable_hash
+from generator.registry import datasets as ds_registry
+from generator.registry import models as model_registry
+from generator.registry.descriptors import load_pool
+from generator.runner import records as rec
+from generator.runner.merge import merge
+from generator.runner.overlays import write_overlay
+from generator.runner.shards import read_shard, shard_path, write_shard
+from generator.runner.units import WorkUnit, make_units
+
+
+@dataclass
+class ComputeRequest:
+    dataset_dir: Path
+    descriptors: Path
+    out: Path
+    model: Optional[str] = None
+    pretrained: Optional[str] = None
+    model_config: Optional[str] = None
+    dataset_name: Optional[str] = None
+    class_names: Optional[Path] = None
+    templates: Optional[str] = None
+    batch_size: int = 64
+    seed: int = 0
+    device: str = "cpu"
+    methods: Optional[tuple[str, ...]] = None        # None: the method config's (pca, kmeans)
+    method: MethodConfig = field(default_factory=MethodConfig)
+    overlays_per_class: int = 4
+    text_cache: Optional[Path] = None                # default OUT/.cache/text
+    weights_cache: Optional[str] = None              # open_clip / HF cache folder (default: theirs)
+
+
+@dataclass
+class Plan:
+    request: ComputeRequest
+    dataset: ds_registry.ImageFolder
+    templates_name: str
+    templates: list[str]
+    pool: object                  # DescriptorPool
+    spec: model_registry.ModelSpec
+    weights: str                  # weights identity
+    cfg: MethodConfig
+    units: list[WorkUnit]
+
+    @property
+    def results_dir(self) -> Path:
+        return Path(self.request.out) / self.dataset.name / self.spec.id
+
+    def run_config(self) -> dict:
+        """Everything that determines the results (hashed into ``config_hash``)."""
+        return {"model": {**self.spec.to_dict(), "id": self.spec.id, "weights": self.weights},
+                "dataset": {"name": self.dataset.name, "classes": self.dataset.classnames},
+                "templates": {"name": self.templates_name, "templates": self.templates},
+                "descriptors": {"sha256": self.pool.sha256, "n": len(self.pool.descriptors)},
+                "method": self.cfg.to_dict(), "seed": self.request.seed,
+                "overlays_per_class": self.request.overlays_per_class}
+
+
+@dataclass
+class ComputeResult:
+    results_dir: Path
+    computed: int
+    skipped: int
+    summary: object               # results.schema.Summary
+
+
+def _check_method(cfg: MethodConfig, n_descriptors: int, pool_source: str) -> None:
+    from generator.method.parts import PART_METHODS
+
+    unknown = [m for m in cfg.methods if m not in PART_METHODS]
+    if unknown or not cfg.methods:
+        raise UserError(f"unknown part method(s) {unknown}; choose from {', '.join(sorted(PART_METHODS))} "
+                        "(e.g. --methods pca,kmeans)")
+    if n_descriptors < cfg.language_topk:
+        raise UserError(f"{pool_source}: the pool has {n_descriptors} unique descriptors, fewer than the "
+                        f"{cfg.language_topk} language concepts per class (u, spec §2.4); use a larger pool")
+
+
+def resolve_device(device: str) -> str:
+    """``auto`` -> cuda when available else cpu; UserError for an unusable device."""
+    import torch
+
+    device = (device or "auto").strip().lower()
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if not (device == "cpu" or device == "cuda" or device.startswith("cuda:")):
+        raise UserError(f"--device {device!r}: use cpu, cuda (cuda:N) or auto")
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise UserError(f"--device {device}: no CUDA device is available here; use --device cpu")
+    return device
+
+
+def plan(req: ComputeRequest) -> Plan:
+    """Validate the request and list the work units (no model is built, no image decoded)."""
+    if req.batch_size < 1:
+        raise UserError(f"--batch-size {req.batch_size}: must be at least 1")
+    dataset = ds_registry.scan_image_folder(req.dataset_dir, name=req.dataset_name, class_names=req.class_names)
+    templates_name, templates = ds_registry.resolve_templates(req.templates)
+    pool = load_pool(req.descriptors)
+    cfg = req.method if req.methods is None else replace(req.method, methods=tuple(req.methods))
+    _check_method(cfg, len(pool.descriptors), str(req.descriptors))
+    req.device = resolve_device(req.device)
+    spec = model_registry.resolve_model(req.model, req.pretrained, req.model_config)
+    weights_file = model_registry.check_weights(spec, req.weights_cache)  # fail fast, before any work
+    weights = model_registry.weights_identity(spec, weights_file, req.seed)
+    units = make_units(dataset, spec.id, weights, pool.sha256, templates, cfg, req.seed, req.overlays_per_class)
+    return Plan(req, dataset, templates_name, templates, pool, spec, weights, cfg, units)
+
+
+class _Engine:
+    """The model, the text bank and the preprocessing, built on first use."""
+
+    def __init__(self, p: Plan, progress: Callable[[str], None]):
+        self.p, self.progress = p, progress
+        self.loaded = self.bank = self.pre = None
+
+    def ready(self):
+        if self.loaded is None:
+            from generator.runner.textbank import build_text_bank
+
+            req = self.p.request
+            self.progress(f"loading model {self.p.spec.id} on {req.device}")
+            self.loaded = model_registry.load_model(self.p.spec, device=req.device, seed=req.seed,
+                                                    cache_dir=req.weights_cache)
+            self.pre = ds_registry.Preprocess(self.loaded.image_size, self.loaded.mean, self.loaded.std)
+            cache = req.text_cache or Path(req.out) / ".cache" / "text"
+            self.progress(f"encoding {len(self.p.dataset.classes)} class names and "
+                          f"{len(self.p.pool.descriptors)} descriptors")
+            self.bank = build_text_bank(self.loaded, self.p.dataset.classnames, self.p.templates,
+                                        self.p.pool.descriptors, self.p.cfg, device=req.device, cache_dir=cache,
+                                        batch_size=max(req.batch_size, 256))
+        return self
+
+
+def _overlay_name(rel_image: str) -> str:
+    path = Path(rel_image)
+    return (path.as_posix() if path.suffix.lower() == ".png" else path.as_posix() + ".png")
+
+
+def _ground_truth(dataset, rel_image: str, explanation):
+    """HOOK: ground-truth part metrics when the dataset has part masks (``dataset.part_masks``); the
+    masks' format is defined elsewhere. Returns a dict for ``MethodImageResult.ground_truth`` or None."""
+    return None
+
+
+def run_unit(p: Plan, unit: WorkUnit, engine: _Engine) -> dict:
+    """Explain one class folder and write its overlays and shard; returns the shard payload."""
+    from generator.method.explain import explain_batch
+
+    import torch
+
+    req, eng = p.request, engine.ready()
+    torch.manual_seed(req.seed)
+    root = p.dataset.root
+    images, raw = eng.pre.load_batch([root / f for f in unit.files], device=req.device)
+    explanations = explain_batch(eng.loaded.model, images, raw, eng.bank, p.cfg, req.seed,
+                                 normalize=lambda r: eng.pre.normalize(r, req.device), batch_size=req.batch_size)
+    image_records = []
+    for j, (rel, e) in enumerate(zip(unit.files, explanations)):
+        overlays = {}
+        if j < req.overlays_per_class:
+            for method, m in e.methods.items():
+                overlays[method] = f"overlays/{method}/{_overlay_name(rel)}"
+                write_overlay(p.results_dir / overlays[method], raw[j], m.part_map)
+        r = rec.image_record(rel, unit.class_index, e, p.dataset.classnames, p.pool.descriptors, overlays)
+        if p.dataset.part_masks is not None:
+            for method, res in r.methods.items():
+                res.ground_truth = _ground_truth(p.dataset, rel, e.methods[method])
+        image_records.append(r)
+    klass = rec.class_record(unit.name, image_records, p.cfg.methods, rec.max_curve_length(p.cfg),
+                             folder=unit.folder, index=unit.class_index)
+    extra = {"crf_used": any(e.crf_used for e in explanations), "model_info": eng.loaded.info.to_dict()}
+    write_shard(shard_path(req.out, unit), unit, image_records, klass, **extra)
+    return {"images": image_records, "class": klass, **extra}
+
+
+def compute(req: ComputeRequest, progress: Callable[[str], None] = lambda msg: None) -> ComputeResult:
+    """Plan, run the unfinished units, merge. Safe to interrupt and rerun."""
+    p = plan(req)
+    engine = _Engine(p, progress)
+    shards, computed = [], 0
+    for n, unit in enumerate(p.units, 1):
+        done = read_shard(shard_path(req.out, unit), unit.key)
+        if done is None:
+            progress(f"[{n}/{len(p.units)}] {unit.folder}: explaining {len(unit.files)} images")
+            done = run_unit(p, unit, engine)
+            computed += 1
+        else:
+            progress(f"[{n}/{len(p.units)}] {unit.folder}: done before, skipped")
+        shards.append(done)
+    config = p.run_config()
+    summary = merge(p.results_dir, p, shards, config_hash=stable_hash(config), config=config)
+    progress(f"wrote {p.results_dir}")
+    return ComputeResult(p.results_dir, computed, len(p.units) - computed, summary)

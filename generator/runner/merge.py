@@ -1,0 +1,36 @@
+"""Deterministic merge of the shards of a (dataset, model) into the result files of
+:mod:`generator.results.schema`: ``images.jsonl`` (class order, then file order), ``classes.json`` and
+``summary.json`` (dataset curves = zero-padded mean of all image curves, MI = point 0, AUC = mean; top-1 %)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from generator.provenance import device_name, make_provenance
+from generator.results.io import write_json, write_jsonl
+from generator.results.schema import ClassesFile, Summary
+from generator.runner import records as rec
+
+
+def merge(results_dir: Path, p, shards: list[dict], config_hash: str, config: dict) -> Summary:
+    """``p`` is the run's :class:`~generator.runner.compute.Plan`; ``shards`` the unit payloads in unit order."""
+    results_dir = Path(results_dir)
+    images = [r for s in shards for r in s["images"]]
+    classes = [s["class"] for s in shards]
+    methods = list(p.cfg.methods)
+    n = len(images)
+    top1 = 100.0 * sum(r.correct for r in images) / n if n else 0.0
+    model_info = next((s["model_info"] for s in shards if s.get("model_info")), {})
+    crf_used = any(s.get("crf_used", False) for s in shards)
+    req = p.request
+    summary = Summary(
+        model=p.spec.model, pretrained=p.spec.pretrained, model_id=p.spec.id, dataset=p.dataset.name,
+        n_images=n, n_classes=len(classes), top1=top1,
+        methods=rec.method_summaries(images, methods, rec.max_curve_length(p.cfg)),
+        untrained=p.spec.untrained, model_info=model_info, config=config,
+        provenance=make_provenance(descriptor_source=str(p.pool.source), descriptor_sha256=p.pool.sha256,
+                                   seed=req.seed, config_hash=config_hash, device=device_name(req.device),
+                                   crf_used=crf_used))
+    write_jsonl(results_dir / "images.jsonl", images)
+    write_json(results_dir / "classes.json", ClassesFile(classes=classes))
+    write_json(results_dir / "summary.json", summary)
+    return summary

@@ -1,0 +1,93 @@
+"""Explanations -> result records (:mod:`generator.results.schema`) and their aggregates (spec §2.6).
+
+Aggregation choices:
+* class and dataset curves are the zero-padded element-wise mean of the image curves
+  (:func:`mean_curve`), padded to ``max_curve_length`` = topk_per_part * n_parts + 1 (16 for the paper's
+  settings: the official code pads to that maximum, so curves of different classes/models align and
+  AUCs compare); MI = point 0 of the mean curve; AUC = :func:`auc` of the mean curve (spec §2.6);
+* top-1 is in %;
+* the most frequent mutual / vision-only / language-only concepts are counted over the class's images
+  (``TOP_CONCEPTS`` of each, ties broken by descriptor text).
+"""
+from __future__ import annotations
+
+from collections import Counter
+from typing import Sequence
+
+import numpy as np
+
+from generator.method.mutual_information import auc, mean_curve
+from generator.results.schema import (ClassRecord, ConceptCount, ImageRecord, MethodClassResult,
+                                      MethodImageResult, MethodSummary, PartRecord, VisionConcept)
+from generator.runner.overlays import part_color
+
+TOP_CONCEPTS = 10
+
+
+def max_curve_length(cfg) -> int:
+    return cfg.topk_per_part * cfg.n_parts + 1
+
+
+def parts_of(m, descriptors: Sequence[str]) -> list[PartRecord]:
+    """The legend of an overlay: one record per part present in the pixel map."""
+    ids, counts = np.unique(m.part_map[m.part_map >= 0], return_counts=True)
+    total = float(m.part_map.size)
+    return [PartRecord(part=int(p), color=part_color(int(p)), area=float(c) / total,
+                       descriptors=[descriptors[d] for d in m.per_part.get(int(p), [])])
+            for p, c in zip(ids, counts)]
+
+
+def method_image_result(m, descriptors: Sequence[str], overlay: str | None = None) -> MethodImageResult:
+    return MethodImageResult(
+        vision=[VisionConcept(descriptor=descriptors[d], score=s, part=p)
+                for d, s, p in zip(m.vision, m.scores, m.part_of)],
+        language=[descriptors[d] for d in m.language],
+        mutual=[descriptors[d] for d in m.mutual],
+        mi=m.mi, curve=list(m.curve), parts=parts_of(m, descriptors), overlay=overlay)
+
+
+def image_record(path: str, label: int, explanation, classnames: Sequence[str], descriptors: Sequence[str],
+                 overlays: dict[str, str] | None = None) -> ImageRecord:
+    overlays = overlays or {}
+    return ImageRecord(
+        image=path, label=classnames[label], prediction=classnames[explanation.prediction],
+        correct=explanation.prediction == label,
+        methods={name: method_image_result(m, descriptors, overlays.get(name))
+                 for name, m in explanation.methods.items()})
+
+
+def _top(counter: Counter, n: int = TOP_CONCEPTS) -> list[ConceptCount]:
+    ranked = sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))[:n]
+    return [ConceptCount(descriptor=d, count=c) for d, c in ranked]
+
+
+def _curve_stats(curves: list[list[float]], length: int) -> tuple[float, float, list[float]]:
+    curve = mean_curve(curves, length=max([length] + [len(c) for c in curves]))
+    return (curve[0] if curve else 0.0), auc(curve), curve
+
+
+def class_record(name: str, records: list[ImageRecord], methods: Sequence[str], curve_length: int,
+                 **extra) -> ClassRecord:
+    out = {}
+    for method in methods:
+        results = [r.methods[method] for r in records]
+        mi, area, curve = _curve_stats([r.curve for r in results], curve_length)
+        mutual, vision_only, language_only = Counter(), Counter(), Counter()
+        for r in results:
+            shared = set(r.mutual)
+            mutual.update(shared)
+            vision_only.update({v.descriptor for v in r.vision} - shared)
+            language_only.update(set(r.language) - shared)
+        out[method] = MethodClassResult(mi=mi, auc=area, curve=curve, mutual_concepts=_top(mutual),
+                                        vision_concepts=_top(vision_only), language_concepts=_top(language_only))
+    n = len(records)
+    top1 = 100.0 * sum(r.correct for r in records) / n if n else 0.0
+    return ClassRecord(name=name, n_images=n, top1=top1, methods=out, **extra)
+
+
+def method_summaries(records: list[ImageRecord], methods: Sequence[str], curve_length: int) -> dict[str, MethodSummary]:
+    out = {}
+    for method in methods:
+        mi, area, curve = _curve_stats([r.methods[method].curve for r in records], curve_length)
+        out[method] = MethodSummary(mi=mi, auc=area, curve=curve)
+    return out

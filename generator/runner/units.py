@@ -1,0 +1,45 @@
+"""Work units: one (model, dataset, class) each, keyed by a hash of everything that determines its result.
+
+The key hashes: model id and weights identity, the class's file list (relative path and size of each image:
+cheap, and changes when an image is replaced by a different file), the class names of the whole dataset
+(zero-shot predictions depend on all of them), the descriptor pool's sha256, the templates, the method
+config hash, the seed, the number of overlays, and the result schema's major version. Anything else (batch
+size, device, output folder) does not change the result's meaning and is left out.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+from generator.method.config import stable_hash
+from generator.results.schema import SCHEMA_VERSION, schema_major
+
+
+@dataclass(frozen=True)
+class WorkUnit:
+    dataset: str
+    model_id: str
+    class_index: int
+    folder: str
+    name: str
+    files: tuple[str, ...]       # image paths relative to the dataset folder
+    key: str
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["files"] = list(self.files)
+        return d
+
+
+def make_units(dataset, model_id: str, weights: str, descriptor_sha256: str, templates: list[str], cfg,
+               seed: int, overlays_per_class: int) -> list[WorkUnit]:
+    """One unit per class of ``dataset`` (an :class:`~generator.registry.datasets.ImageFolder`)."""
+    common = {"model": model_id, "weights": weights, "classnames": dataset.classnames,
+              "descriptors": descriptor_sha256, "templates": list(templates), "method": cfg.hash(),
+              "seed": seed, "overlays": overlays_per_class, "schema_major": schema_major(SCHEMA_VERSION)}
+    units = []
+    for c in dataset.classes:
+        files = tuple(dataset.relative(p) for p in c.files)
+        sizes = [p.stat().st_size for p in c.files]
+        key = stable_hash({**common, "class": c.index, "folder": c.folder, "files": list(zip(files, sizes))})
+        units.append(WorkUnit(dataset.name, model_id, c.index, c.folder, c.name, files, key))
+    return units
