@@ -1,20 +1,93 @@
-"""Parts = visual concepts: PCA(5) / K-means(5) on a class batch's foreground patches (spec §2.2.4). CONTRACT STUB."""
+"""Parts = visual concepts: PCA / K-means on a class batch's foreground patches (spec §2.2.4 [P §3.1, App. K; C]).
+
+The clustering runs **jointly over the foreground patches of all B images**, so part ids are shared across the
+images of a class. Methods live in the :data:`PART_METHODS` registry (decorator :func:`part_method`):
+
+* ``"pca"`` (official ``get_component_feats``): sklearn ``PCA(n_parts)`` on the **raw** foreground features,
+  ``MinMaxScaler(clip=True)`` per component, label = argmax over components. ``random_state=seed`` only matters
+  when sklearn picks its randomised solver.
+* ``"kmeans"`` (official ``kmeans_clustering``): L2-normalised features, Euclidean k-means. The official code uses
+  ``kmeans_pytorch`` (random initial centres drawn from the data, stop when the centre shift is < 1e-4 or after
+  ``iter_limit=500``). We use sklearn ``KMeans(init="random", n_init=1, max_iter=iter_limit, random_state=seed)``:
+  the same algorithm (Lloyd's, centres initialised on random data points) but seeded, hence deterministic, and with
+  sklearn's variance-relative tolerance; label ids therefore differ from kmeans_pytorch's for the same data.
+
+Edge cases (the official code crashes on them): with M foreground patches and M < n_parts (or C < n_parts for
+PCA) the number of parts shrinks to what the data allows (min(n_parts, M[, C])); with M = 0 every patch is
+background (-1).
+"""
 from __future__ import annotations
+
+import warnings
+from typing import Callable
 
 import numpy as np
 import torch
+from sklearn.cluster import KMeans
+from sklearn.decomposition import PCA
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.preprocessing import MinMaxScaler
 
-PART_METHODS: dict = {}  # name -> fn(fg_feats: np.ndarray (M,C), n_parts, seed, **kw) -> labels (M,) int in [0, n_parts)
+from generator.method.foreground import upsample_nearest
+
+# name -> fn(fg_feats: np.ndarray (M,C), n_parts, seed, **kw) -> labels (M,) int in [0, n_parts)
+PART_METHODS: dict[str, Callable[..., np.ndarray]] = {}
+
+
+def part_method(name: str):
+    def deco(fn):
+        PART_METHODS[name] = fn
+        return fn
+    return deco
+
+
+@part_method("pca")
+def pca_parts(feats: np.ndarray, n_parts: int, seed: int = 0, **_) -> np.ndarray:
+    k = min(n_parts, feats.shape[0], feats.shape[1])
+    if k <= 1:                          # one component (or one patch): argmax is 0 everywhere
+        return np.zeros(feats.shape[0], dtype=np.int64)
+    comps = PCA(n_components=k, random_state=seed).fit_transform(feats.astype(np.float64))
+    comps = MinMaxScaler(clip=True).fit_transform(comps)
+    return comps.argmax(axis=1)
+
+
+@part_method("kmeans")
+def kmeans_parts(feats: np.ndarray, n_parts: int, seed: int = 0, iter_limit: int = 500, **_) -> np.ndarray:
+    x = feats.astype(np.float64)
+    x /= np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
+    k = min(n_parts, x.shape[0])
+    with warnings.catch_warnings():   # fewer distinct points than clusters: sklearn warns, labels stay valid
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        km = KMeans(n_clusters=k, init="random", n_init=1, max_iter=iter_limit, random_state=seed)
+        return km.fit_predict(x)
 
 
 def part_maps(patches: torch.Tensor, fg: np.ndarray, method: str, n_parts: int = 5, seed: int = 0,
               **kw) -> np.ndarray:
     """patches (B,h,w,C), fg bool (B,h,w) -> int (B,h,w): part id in [0, n_parts) on foreground, -1 on background.
-    The clustering runs jointly over all foreground patches of the batch."""
-    raise NotImplementedError
+    The clustering runs jointly over all foreground patches of the batch. ``kw`` goes to the method
+    (e.g. ``iter_limit`` for k-means)."""
+    if method not in PART_METHODS:
+        raise ValueError(f"unknown part method {method!r}; known: {', '.join(sorted(PART_METHODS))}")
+    if n_parts < 1:
+        raise ValueError(f"n_parts must be >= 1, got {n_parts}")
+    fg = np.asarray(fg, dtype=bool)
+    if tuple(fg.shape) != tuple(patches.shape[:3]):
+        raise ValueError(f"foreground mask {fg.shape} does not match the patch grid {tuple(patches.shape[:3])}")
+    maps = np.full(fg.shape, -1, dtype=np.int64)
+    if fg.any():
+        feats = patches.detach().float().cpu().numpy()[fg]
+        maps[fg] = PART_METHODS[method](feats, n_parts, seed, **kw)
+    return maps
 
 
 def pixel_part_maps(maps: np.ndarray, size: int, keep: np.ndarray | None = None) -> np.ndarray:
     """int (B,h,w) -> int (B,size,size) nearest-neighbour; pixels where keep (bool (B,size,size), e.g. CRF mask) is
     False become -1."""
-    raise NotImplementedError
+    pixels = upsample_nearest(np.asarray(maps), size).astype(np.int64, copy=True)
+    if keep is not None:
+        keep = np.asarray(keep, dtype=bool)
+        if keep.shape != pixels.shape:
+            raise ValueError(f"keep mask {keep.shape} does not match the pixel maps {pixels.shape}")
+        pixels[~keep] = -1
+    return pixels
