@@ -145,3 +145,21 @@ def test_encode_image_embeds_batches():
     torch.testing.assert_close(got, ref, atol=1e-5, rtol=1e-5)
     assert torch.allclose(got.norm(dim=-1), torch.ones(5))
     assert encode_image_embeds(model, images[:0]).shape == (0, 32)
+
+
+def test_timm_tower_with_other_trunk_is_unsupported():
+    model, _ = tiny_model("timm_convnext")
+    model.visual.trunk = torch.nn.Identity()
+    with pytest.raises(ValueError, match=r"TimmModel \(trunk Identity\) is not supported"):
+        tower_kind(model)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name, grid", [("ViT-B-16", (14, 14, 768)), ("RN50", (7, 7, 2048)),
+                                        ("convnext_base", (7, 7, 1024))])
+def test_real_size_architectures(name, grid):
+    """Spec §2.2.5 grids at 224 px with random weights: 14x14 tokens, 7x7 layer4, 7x7 last ConvNeXt stage."""
+    import open_clip
+    model = open_clip.create_model(name, pretrained=None).eval()
+    out = encode_images(model, torch.randn(1, 3, 224, 224))
+    assert tuple(out.patches.shape) == (1, *grid)
