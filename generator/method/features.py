@@ -123,7 +123,7 @@ def _vit(visual, facet: str, images: torch.Tensor) -> _Tap:
     batch, (gh, gw) = images.shape[0], _vit_grid(visual, images)
     transformer = visual.transformer
     if facet == "tokens":
-        # open_clip >= 2.24's Transformer returns batch-first whatever it runs internally; older ones returned LND.
+        # current open_clip Transformers return batch-first whatever they run internally; old ones returned LND.
         hint = hasattr(transformer, "batch_first")
         return _Tap(transformer, False, lambda out: _tokens_to_grid(out, batch, gh, gw, hint))
     attn = transformer.resblocks[-1].attn
