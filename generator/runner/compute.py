@@ -7,6 +7,9 @@
    records, class record and overlays are written, the shard last (atomically), so an interrupted run
    resumes where it stopped.
 3. :func:`generator.runner.merge.merge` writes ``OUT/<dataset>/<model-id>/`` from the shards.
+
+A pool with fewer than u (``language_topk``) descriptors is accepted: D_y then holds all N descriptors
+(L_T = N, see :mod:`generator.method.language`); the progress output says so.
 """
 from __future__ import annotations
 
@@ -81,16 +84,13 @@ class ComputeResult:
     summary: object               # results.schema.Summary
 
 
-def _check_method(cfg: MethodConfig, n_descriptors: int, pool_source: str) -> None:
+def _check_method(cfg: MethodConfig) -> None:
     from generator.method.parts import PART_METHODS
 
     unknown = [m for m in cfg.methods if m not in PART_METHODS]
     if unknown or not cfg.methods:
         raise UserError(f"unknown part method(s) {unknown}; choose from {', '.join(sorted(PART_METHODS))} "
                         "(e.g. --methods pca,kmeans)")
-    if n_descriptors < cfg.language_topk:
-        raise UserError(f"{pool_source}: the pool has {n_descriptors} unique descriptors, fewer than the "
-                        f"{cfg.language_topk} language concepts per class (u, spec §2.4); use a larger pool")
 
 
 def resolve_device(device: str) -> str:
@@ -115,7 +115,7 @@ def plan(req: ComputeRequest) -> Plan:
     templates_name, templates = ds_registry.resolve_templates(req.templates)
     pool = load_pool(req.descriptors)
     cfg = req.method if req.methods is None else replace(req.method, methods=tuple(req.methods))
-    _check_method(cfg, len(pool.descriptors), str(req.descriptors))
+    _check_method(cfg)
     req.device = resolve_device(req.device)
     spec = model_registry.resolve_model(req.model, req.pretrained, req.model_config)
     weights_file = model_registry.check_weights(spec, req.weights_cache)  # fail fast, before any work
@@ -127,18 +127,21 @@ def plan(req: ComputeRequest) -> Plan:
 class _Engine:
     """The model, the text bank and the preprocessing, built on first use."""
 
-    def __init__(self, p: Plan, progress: Callable[[str], None]):
+    def __init__(self, p: Plan, progress: Callable[[str], None], loaded=None):
+        """``loaded``: an already built LoadedModel of ``p.spec`` to reuse (the suite runner loads a model
+        once per worker and reuses it across datasets); None builds it on first use."""
         self.p, self.progress = p, progress
-        self.loaded = self.bank = self.pre = None
+        self.loaded, self.bank, self.pre = loaded, None, None
 
     def ready(self):
-        if self.loaded is None:
+        if self.bank is None:
             from generator.runner.textbank import build_text_bank
 
             req = self.p.request
-            self.progress(f"loading model {self.p.spec.id} on {req.device}")
-            self.loaded = model_registry.load_model(self.p.spec, device=req.device, seed=req.seed,
-                                                    cache_dir=req.weights_cache)
+            if self.loaded is None:
+                self.progress(f"loading model {self.p.spec.id} on {req.device}")
+                self.loaded = model_registry.load_model(self.p.spec, device=req.device, seed=req.seed,
+                                                        cache_dir=req.weights_cache)
             self.pre = ds_registry.Preprocess(self.loaded.image_size, self.loaded.mean, self.loaded.std)
             cache = req.text_cache or Path(req.out) / ".cache" / "text"
             self.progress(f"encoding {len(self.p.dataset.classes)} class names and "
@@ -195,6 +198,9 @@ def compute(req: ComputeRequest, progress: Callable[[str], None] = lambda msg: N
     """Plan, run the unfinished units, merge. Safe to interrupt and rerun."""
     p = plan(req)
     engine = _Engine(p, progress)
+    if len(p.pool.descriptors) < p.cfg.language_topk:
+        progress(f"note: {p.pool.source} has {len(p.pool.descriptors)} descriptors, fewer than u = "
+                 f"{p.cfg.language_topk}: the language side uses all of them")
     shards, computed = [], 0
     for n, unit in enumerate(p.units, 1):
         done = read_shard(shard_path(req.out, unit), unit.key)
