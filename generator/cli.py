@@ -12,6 +12,8 @@ from .errors import UserError
 # command name -> "module:attribute" of a click.Command
 COMMANDS: dict[str, str] = {
     "compute": "generator.commands.compute:compute",
+    "train-demo": "generator.commands.demo:train_demo",
+    "make-demo-dataset": "generator.commands.demo:make_demo_dataset",
 }
 
 

@@ -1,0 +1,115 @@
+"""Train one model, save it as fp16 safetensors, reload it through open_clip, measure held-out zero-shot accuracy and
+write its model card (JSON + Markdown). Every number in a card is measured by this run; nothing is typed in."""
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+import platform
+import time
+from dataclasses import asdict
+from pathlib import Path
+from typing import Callable
+
+from .captions import TEMPLATES
+from .train import HELDOUT_STREAM, Pool, TrainSpec, build_pool, load_model, save_weights, train, zero_shot_accuracy
+
+HELDOUT_SEED = 0
+WORLD_VERSION = "mkbench-demo-world/1"
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _rel(path: Path, root: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(root.resolve()))
+    except ValueError:
+        return str(path)
+
+
+def evaluate_shipped(config: str | Path, weights: str | Path, n_images: int = 600, seed: int = HELDOUT_SEED) -> dict:
+    """Zero-shot top-1 of shipped weights loaded by the real open_clip path on fresh held-out images."""
+    model, tokenizer = load_model(config, weights)
+    return zero_shot_accuracy(model, tokenizer, build_pool(n_images, seed, HELDOUT_STREAM))
+
+
+def train_and_ship(spec: TrainSpec, out_dir: str | Path, model_name: str, pool: Pool | None = None,
+                   log: Callable[[str], None] = print, description: str = "") -> dict:
+    """Train, save ``<out_dir>/<model_name>.safetensors`` and write ``<model_name>.card.json`` / ``.md``."""
+    import open_clip
+    import torch
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    t0 = time.perf_counter()
+    model, record = train(spec, pool=pool, log=log)
+    weights = out / f"{model_name}.safetensors"
+    save_weights(model, weights)
+    t_eval = time.perf_counter()
+    acc = evaluate_shipped(spec.config, weights, spec.eval_images)
+    t_eval = time.perf_counter() - t_eval
+    losses = record["losses"]
+    tail = losses[-20:]
+    card = {
+        "model": model_name,
+        "description": description,
+        "architecture": record["model"],
+        "config": _rel(Path(spec.config), out.parent),
+        "weights": weights.name,
+        "weights_bytes": weights.stat().st_size,
+        "weights_sha256": _sha256(weights),
+        "weights_dtype": "float16",
+        "n_params": record["n_params"],
+        "data": {"world": WORLD_VERSION, "stream": "train", "data_seed": spec.data_seed, "n_images": spec.n_images,
+                 "images_seen": spec.steps * spec.batch_size,
+                 "captions": "class phrase + 0-3 part phrases, re-drawn at every use (generator/demo/captions.py)"},
+        "training": {k: v for k, v in asdict(spec).items() if k not in ("config", "n_images", "data_seed",
+                                                                           "eval_images")},
+        "wall_time_seconds": {"data": record["data_seconds"], "train": record["train_seconds"],
+                              "eval": round(t_eval, 1), "total": round(time.perf_counter() - t0, 1)},
+        "images_per_second": record["images_per_second"],
+        "loss": {"first": round(losses[0], 4), "last20_mean": round(sum(tail) / len(tail), 4),
+                 "every_50": [round(x, 4) for x in losses[::50]]},
+        "heldout": {"stream": HELDOUT_STREAM, "seed": HELDOUT_SEED, "n_images": acc["n"], "top1": acc["top1"],
+                    "per_class": acc["per_class"], "templates": list(TEMPLATES),
+                    "loaded_with": "open_clip.add_model_config + open_clip.create_model(name, pretrained=<safetensors>)"},
+        "environment": {"torch": torch.__version__, "open_clip": open_clip.__version__, "python": platform.python_version(),
+                        "threads": spec.threads, "machine": "CPU only; 2 cores shared with other jobs (nice 10)"},
+        "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
+    (out / f"{model_name}.card.json").write_text(json.dumps(card, indent=2) + "\n")
+    (out / f"{model_name}.md").write_text(card_markdown(card))
+    log(f"[{model_name}] held-out top-1 {acc['top1']:.3f} on {acc['n']} images; card written")
+    return card
+
+
+def card_markdown(card: dict) -> str:
+    e = html.escape
+    t, d, w = card["training"], card["data"], card["wall_time_seconds"]
+    rows = "\n".join(f"| {e(c)} | {v:.3f} |" for c, v in card["heldout"]["per_class"].items())
+    return f"""# Model card: {e(card['model'])}
+
+{e(card['description'])}
+
+- Architecture: `{e(card['architecture'])}` (config `{e(card['config'])}`), {card['n_params']:,} parameters,
+  weights `{e(card['weights'])}` ({card['weights_dtype']}, {card['weights_bytes']:,} bytes, sha256 `{card['weights_sha256'][:16]}...`).
+- Data: the synthetic world ({e(d['world'])}), first {d['n_images']:,} images of the `train` stream (seed {d['data_seed']}),
+  {d['images_seen']:,} image-caption pairs seen; captions: {e(d['captions'])}.
+- Training: {t['steps']} steps, batch {t['batch_size']}, AdamW lr {t['lr']} (warm-up {t['warmup']}, cosine), weight decay
+  {t['weight_decay']}, bf16 autocast {t['bf16']}, seed {t['seed']}, {t['threads']} threads.
+- Wall time: data {w['data']} s, training {w['train']} s ({card['images_per_second']} img/s), evaluation {w['eval']} s;
+  {e(card['environment']['machine'])}; torch {e(card['environment']['torch'])}, open_clip {e(card['environment']['open_clip'])}.
+- Loss: {card['loss']['first']} at step 1, {card['loss']['last20_mean']} (mean of the last 20 steps).
+- **Held-out zero-shot top-1: {card['heldout']['top1']:.3f}** on {card['heldout']['n_images']} fresh images
+  (stream `{card['heldout']['stream']}`, seed {card['heldout']['seed']}), prompts averaged over
+  {'; '.join('`' + e(x) + '`' for x in card['heldout']['templates'])} (wording absent from training captions), weights
+  loaded by {e(card['heldout']['loaded_with'])}.
+
+| class | top-1 |
+|---|---|
+{rows}
+
+Created {e(card['created'])}. Reproduce: `python benchmarks/train_family.py` (see data/demo/README.md).
+"""

@@ -1,0 +1,212 @@
+"""Train a small open_clip model on the synthetic world, on CPU, deterministically for a seed.
+
+Recipe (sized on this machine, see ``data/demo/README.md``): a pool of ``n_images`` pre-rendered images (the first
+``n_images`` of the ``train`` stream, so smaller pools are prefixes of larger ones); each step draws a batch from the
+pool and a fresh caption per image (:func:`captions.caption`); the standard symmetric contrastive loss
+(``open_clip.loss.ClipLoss``) with the model's learnable logit scale (clamped at 100); AdamW (beta2 0.98, weight decay on
+matrices only), linear warm-up then cosine decay; bf16 autocast; gradient clipping at 1. A fixed number of steps (not
+wall time) makes a run reproducible: same spec, same thread count -> same weights.
+
+Weights are saved as fp16 safetensors (a plain open_clip state dict) and load with
+``open_clip.add_model_config(config); open_clip.create_model(name, pretrained=path)``; the held-out accuracy in a
+model card is measured on the weights loaded back through that path.
+"""
+from __future__ import annotations
+
+import json
+import math
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import torch
+
+from .captions import TEMPLATES, caption
+from .render import IMAGE_SIZE, render_indexed
+from .world import CLASS_NAMES
+
+TRAIN_STREAM = "train"
+HELDOUT_STREAM = "heldout"
+
+
+@dataclass(frozen=True)
+class TrainSpec:
+    config: str                # path to an open_clip model-config JSON; the model name is the file's stem
+    n_images: int              # size of the training pool (amount of training data)
+    steps: int
+    batch_size: int = 128
+    lr: float = 1e-3
+    weight_decay: float = 0.1
+    warmup: float = 0.05       # share of steps
+    seed: int = 0              # model init, batch order, captions
+    data_seed: int = 0         # which images (shared by a family so smaller pools are prefixes)
+    eval_images: int = 600
+    bf16: bool = True
+    threads: int = 2
+
+    @property
+    def name(self) -> str:
+        return Path(self.config).stem
+
+
+def register_config(config: str | Path) -> str:
+    """Register a model-config JSON with open_clip; returns the model name (file stem)."""
+    import open_clip
+
+    path = Path(config)
+    if not path.is_file():
+        raise FileNotFoundError(f"model config {path} not found; pass a JSON with embed_dim, vision_cfg and text_cfg")
+    try:
+        cfg = json.loads(path.read_text())
+    except json.JSONDecodeError as e:
+        raise ValueError(f"model config {path} is not valid JSON ({e}); fix the file") from e
+    missing = {"embed_dim", "vision_cfg", "text_cfg"} - set(cfg)
+    if missing:
+        raise ValueError(f"model config {path} lacks {sorted(missing)}; an open_clip config needs all three")
+    open_clip.add_model_config(path)
+    return path.stem
+
+
+def load_model(config: str | Path, weights: str | Path | None = None):
+    """(model in eval mode, tokenizer) through the real open_clip loading path."""
+    import open_clip
+
+    name = register_config(config)
+    model = open_clip.create_model(name, pretrained=str(weights) if weights else None)
+    model.eval()
+    return model, open_clip.get_tokenizer(name)
+
+
+def normaliser(model) -> Callable[[torch.Tensor], torch.Tensor]:
+    """uint8 (B,3,S,S) -> normalised float, with the model's own preprocessing mean/std."""
+    import open_clip
+
+    cfg = open_clip.get_model_preprocess_cfg(model)
+    mean = torch.tensor(cfg["mean"]).view(1, 3, 1, 1)
+    std = torch.tensor(cfg["std"]).view(1, 3, 1, 1)
+    return lambda x: (x.float() / 255.0 - mean) / std
+
+
+@dataclass
+class Pool:
+    images: torch.Tensor       # uint8 (N, 3, S, S)
+    labels: torch.Tensor       # int64 (N,)
+    parts: list[tuple[str, ...]]
+
+
+def build_pool(n: int, seed: int, stream: str = TRAIN_STREAM, size: int = IMAGE_SIZE) -> Pool:
+    """The first ``n`` images of a stream (class-balanced, deterministic)."""
+    images = np.empty((n, size, size, 3), np.uint8)
+    labels = np.empty(n, np.int64)
+    parts = []
+    for i in range(n):
+        s = render_indexed(stream, seed, i, CLASS_NAMES, size)
+        images[i] = s.image
+        labels[i] = i % len(CLASS_NAMES)
+        parts.append(s.parts)
+    return Pool(torch.from_numpy(images).permute(0, 3, 1, 2).contiguous(), torch.from_numpy(labels), parts)
+
+
+def lr_at(step: int, spec: TrainSpec) -> float:
+    warm = max(1, int(spec.warmup * spec.steps))
+    if step < warm:
+        return spec.lr * (step + 1) / warm
+    t = (step - warm) / max(1, spec.steps - warm)
+    return spec.lr * 0.5 * (1 + math.cos(math.pi * t))
+
+
+def _optimizer(model, spec: TrainSpec):
+    decay = [p for n, p in model.named_parameters() if p.ndim >= 2 and "logit_scale" not in n]
+    no_decay = [p for n, p in model.named_parameters() if not (p.ndim >= 2 and "logit_scale" not in n)]
+    return torch.optim.AdamW([{"params": decay, "weight_decay": spec.weight_decay},
+                              {"params": no_decay, "weight_decay": 0.0}], lr=spec.lr, betas=(0.9, 0.98), eps=1e-6)
+
+
+@torch.no_grad()
+def class_embeddings(model, tokenizer, classes=CLASS_NAMES, templates=TEMPLATES) -> torch.Tensor:
+    """(n_classes, d): per class, mean of the normalised template embeddings, renormalised."""
+    out = []
+    for c in classes:
+        t = model.encode_text(tokenizer([tpl.format(c=c) for tpl in templates]))
+        t = t / t.norm(dim=-1, keepdim=True)
+        m = t.mean(0)
+        out.append(m / m.norm())
+    return torch.stack(out)
+
+
+@torch.no_grad()
+def zero_shot_accuracy(model, tokenizer, pool: Pool, batch: int = 200) -> dict:
+    """Top-1 zero-shot accuracy from the template prompts (fp32), overall and per class."""
+    norm = normaliser(model)
+    w = class_embeddings(model, tokenizer)
+    preds = []
+    for i in range(0, len(pool.labels), batch):
+        f = model.encode_image(norm(pool.images[i:i + batch]))
+        preds.append((f @ w.T).argmax(-1))
+    pred = torch.cat(preds)
+    correct = pred == pool.labels
+    per_class = {c: float(correct[pool.labels == k].float().mean()) for k, c in enumerate(CLASS_NAMES)
+                 if (pool.labels == k).any()}
+    return {"top1": float(correct.float().mean()), "n": int(len(correct)), "per_class": per_class}
+
+
+def save_weights(model, path: str | Path) -> None:
+    """fp16 safetensors of the full open_clip state dict (floats halved, everything else as is)."""
+    from safetensors.torch import save_file
+
+    sd = {k: (v.half() if v.is_floating_point() else v).contiguous() for k, v in model.state_dict().items()}
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    save_file(sd, str(path))
+
+
+def train(spec: TrainSpec, pool: Pool | None = None, log: Callable[[str], None] = print,
+          log_every: int = 50) -> tuple[torch.nn.Module, dict]:
+    """Train per ``spec``; returns (model, record with the loss curve, wall times and throughput)."""
+    import open_clip
+
+    torch.set_num_threads(spec.threads)
+    name = register_config(spec.config)
+    torch.manual_seed(spec.seed)
+    model = open_clip.create_model(name, pretrained=None)
+    tokenizer = open_clip.get_tokenizer(name)
+    t0 = time.perf_counter()
+    if pool is None or len(pool.labels) < spec.n_images:
+        pool = build_pool(spec.n_images, spec.data_seed)
+    elif len(pool.labels) > spec.n_images:
+        pool = Pool(pool.images[:spec.n_images], pool.labels[:spec.n_images], pool.parts[:spec.n_images])
+    t_data = time.perf_counter() - t0
+    norm = normaliser(model)
+    opt = _optimizer(model, spec)
+    loss_fn = open_clip.loss.ClipLoss()
+    gen = torch.Generator().manual_seed(spec.seed)
+    cap_rng = np.random.default_rng(np.random.SeedSequence([spec.seed, 7]))
+    losses = []
+    model.train()
+    t1 = time.perf_counter()
+    for step in range(spec.steps):
+        for g in opt.param_groups:
+            g["lr"] = lr_at(step, spec)
+        idx = torch.randint(len(pool.labels), (spec.batch_size,), generator=gen)
+        texts = tokenizer([caption(CLASS_NAMES[int(pool.labels[i])], pool.parts[int(i)], cap_rng) for i in idx])
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=spec.bf16):
+            img_f, txt_f, scale = model(norm(pool.images[idx]), texts)
+            loss = loss_fn(img_f.float(), txt_f.float(), scale.float())
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        with torch.no_grad():
+            model.logit_scale.clamp_(0, math.log(100))
+        losses.append(loss.item())
+        if log_every and (step % log_every == 0 or step == spec.steps - 1):
+            el = time.perf_counter() - t1
+            log(f"[{name}] step {step + 1}/{spec.steps} loss {losses[-1]:.4f} lr {lr_at(step, spec):.2e} "
+                f"{(step + 1) * spec.batch_size / max(el, 1e-9):.0f} img/s")
+    model.eval()
+    t_train = time.perf_counter() - t1
+    record = {"spec": asdict(spec), "model": name, "losses": losses, "data_seconds": round(t_data, 1),
+              "train_seconds": round(t_train, 1), "images_per_second": round(spec.steps * spec.batch_size / t_train, 1),
+              "n_params": sum(p.numel() for p in model.parameters())}
+    return model, record
