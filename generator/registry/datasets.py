@@ -106,7 +106,11 @@ def scan_image_folder(root, name: Optional[str] = None, class_names=None) -> Ima
         for c in classes:
             c.name = names[c.folder]
         source = str(class_names)
-    ds = ImageFolder(root=root, name=name or root.resolve().name, classes=classes, classnames_source=source)
+    name = name or root.resolve().name
+    if not name or "/" in name or "\\" in name or name.startswith("."):
+        raise UserError(f"dataset name {name!r} cannot name a results folder; pass --dataset-name without "
+                        "slashes or a leading dot")
+    ds = ImageFolder(root=root, name=name, classes=classes, classnames_source=source)
     ds.part_masks = find_part_masks(ds)
     return ds
 

@@ -86,8 +86,8 @@ class ModelSpec:
 
     @property
     def is_path(self) -> bool:
-        return not self.untrained and ("/" in self.pretrained or os.sep in self.pretrained
-                                       or Path(self.pretrained).suffix != "")
+        p = self.pretrained
+        return not self.untrained and ("/" in p or os.sep in p or Path(p).suffix != "" or os.path.isfile(p))
 
     @property
     def id(self) -> str:

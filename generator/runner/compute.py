@@ -173,8 +173,11 @@ def run_unit(p: Plan, unit: WorkUnit, engine: _Engine) -> dict:
     torch.manual_seed(req.seed)
     root = p.dataset.root
     images, raw = eng.pre.load_batch([root / f for f in unit.files], device=req.device)
-    explanations = explain_batch(eng.loaded.model, images, raw, eng.bank, p.cfg, req.seed,
-                                 normalize=lambda r: eng.pre.normalize(r, req.device), batch_size=req.batch_size)
+    try:
+        explanations = explain_batch(eng.loaded.model, images, raw, eng.bank, p.cfg, req.seed,
+                                     normalize=lambda r: eng.pre.normalize(r, req.device), batch_size=req.batch_size)
+    except ValueError as e:  # the method steps raise ValueError for data they cannot handle (e.g. too few patches)
+        raise UserError(f"{root / unit.folder}: cannot explain this class with {p.spec.id}: {e}") from None
     image_records = []
     for j, (rel, e) in enumerate(zip(unit.files, explanations)):
         overlays = {}

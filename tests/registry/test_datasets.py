@@ -24,6 +24,8 @@ def test_scan_sorted_classes_and_files(tmp_path):
     assert ds.n_images == 6 and [f.name for f in ds.classes[2].files] == ["img_0.png", "img_1.png"]
     assert ds.relative(ds.classes[0].files[0]) == "blue_triangle/img_0.png"
     assert D.scan_image_folder(root, name="other").name == "other"
+    with pytest.raises(UserError, match="cannot name a results folder"):
+        D.scan_image_folder(root, name="a/b")
     assert ds.part_masks is None  # hook only
 
 

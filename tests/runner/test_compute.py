@@ -137,3 +137,10 @@ def test_bad_inputs_fail_before_any_work(data, tmp_path, monkeypatch):
         compute(ComputeRequest(dataset_dir=root, descriptors=tmp_path / "nope.json", out=tmp_path,
                                model_config=str(tiny_config_path("vit")), pretrained="none"))
     assert not (tmp_path / ".shards").exists()
+
+
+def test_method_value_errors_become_user_errors_naming_the_class(data, tmp_path):
+    req = _request(data, tmp_path, "modified_resnet")
+    req.method = MethodConfig(foreground_component=99)
+    with pytest.raises(UserError, match="blue_triangle: cannot explain this class with tiny-rn__untrained"):
+        compute(req)
