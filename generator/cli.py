@@ -12,6 +12,9 @@ from .errors import UserError
 # command name -> "module:attribute" of a click.Command
 COMMANDS: dict[str, str] = {
     "compute": "generator.commands.compute:compute",
+    "run": "generator.commands.build:run", "build": "generator.commands.build:build",
+    "models": "generator.commands.models:models", "datasets": "generator.commands.datasets:datasets",
+    "descriptors": "generator.commands.descriptors:descriptors", "validate": "generator.commands.validate:validate",
     "train-demo": "generator.commands.demo:train_demo",
     "make-demo-dataset": "generator.commands.demo:make_demo_dataset",
 }

@@ -9,6 +9,7 @@ are expanded)::
     name: my-suite
     seed: 0
     device: auto            # auto | cpu | cuda
+    precision: amp          # amp (bf16/fp16 autocast of the image tower on CUDA) | fp32; CPU is always fp32
     batch_size: 64          # images per forward pass (a class is still clustered jointly)
     methods: [pca, kmeans]
     method: {}              # overrides of generator.method.config.MethodConfig fields
@@ -21,9 +22,14 @@ are expanded)::
         classnames: imagenet_classes.json     # optional folder -> name mapping
         templates: imagenet                   # registry name, or a list of templates with {}
         descriptors: imagenet                 # a known pool name (fetched, sha256-pinned) or a JSON path
+      - name: shapes                          # a generated dataset: written to `dir` when it is missing
+        dir: data/shapes
+        generate: {kind: demo, per_class: 8, seed: 0}
+        descriptors: pool.json
     executor:               # how to fan out (see generator.runner); local by default
       kind: local           # local | slurm
-      slurm: {partition: gpu, gpus_per_node: 1, timeout_min: 240, cpus_per_task: 8, mem_gb: 64}
+      slurm: {partition: gpu, gpus_per_node: 1, timeout_min: 240, cpus_per_task: 8, mem_gb: 64,
+              units_per_task: 100}   # classes per array task (a task loads its model once)
 
 Presets (``generator/presets/*.yaml``) are suites shipped with the package: ``demo`` (the default)
 and ``paper13`` (the paper's 13 models on ImageNet, Places365 and Food-101).
@@ -58,6 +64,7 @@ class SuiteDataset:
     descriptors: str
     templates: Union[str, tuple] = "default"
     classnames: Optional[str] = None
+    generate: Optional[dict] = None  # {kind: <generator>, ...its arguments}: write `dir` when missing
 
 
 @dataclass(frozen=True)
@@ -69,7 +76,8 @@ class SlurmSpec:
     timeout_min: int = 240
     max_num_timeout: int = 3  # requeues on preemption / timeout
     array_parallelism: int = 32
-    additional: tuple = ()
+    units_per_task: int = 100  # work units (classes) per array task; a task loads its model once
+    additional: tuple = ()     # extra sbatch lines as [key, value] pairs, e.g. [[account, my-lab]]
 
 
 @dataclass(frozen=True)
@@ -87,6 +95,7 @@ class Suite:
     seed: int = 0
     device: str = "auto"
     batch_size: int = 64
+    precision: str = "amp"
     method: dict = field(default_factory=dict)
     executor: ExecutorSpec = field(default_factory=ExecutorSpec)
     source: Optional[str] = None  # the file it was read from (not hashed)
@@ -120,6 +129,7 @@ def _plain(x):
 
 EXECUTOR_KINDS = ("local", "slurm")
 DEVICES = ("auto", "cpu", "cuda")
+PRECISIONS = ("amp", "fp32")
 
 
 def list_presets() -> list[str]:
@@ -150,14 +160,30 @@ def load_suite(name_or_path: Union[str, os.PathLike, None] = None) -> Suite:
 
 
 def _expand(value: Optional[str], base: Path) -> Optional[str]:
-    """Expand env vars and ``~``; make a relative path absolute against ``base`` if that names a file/dir."""
+    """Expand env vars and ``~``; make a relative path absolute against ``base`` if that names a file/dir or
+    looks like a path (has a ``/``; names such as ``imagenet`` or ``openai`` have none)."""
     if value is None:
         return None
     s = os.path.expandvars(os.path.expanduser(str(value)))
     p = Path(s)
-    if not p.is_absolute() and (base / p).exists():
+    if not p.is_absolute() and ((base / p).exists() or ("/" in s and "$" not in s)):
         return str((base / p).resolve())
     return s
+
+
+def _expand_always(value: str, base: Path) -> str:
+    p = Path(os.path.expandvars(os.path.expanduser(value)))
+    return str(p if p.is_absolute() else (base / p).resolve())
+
+
+def _generate(value, where: str) -> Optional[dict]:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = {"kind": value}
+    if not isinstance(value, dict) or not value.get("kind"):
+        raise UserError(f"{where}: `generate` must name a generator, e.g. generate: {{kind: demo, per_class: 8}}")
+    return dict(value)
 
 
 def _require(d: dict, key: str, where: str):
@@ -196,9 +222,14 @@ def parse_suite(data, base: Path = Path("."), source: Optional[str] = None) -> S
         _known_keys(d, SuiteDataset, w)
         templates = d.get("templates", "default")
         templates = tuple(templates) if isinstance(templates, list) else _expand(str(templates), base)
-        datasets.append(SuiteDataset(name=str(_require(d, "name", w)), dir=_expand(str(_require(d, "dir", w)), base),
+        generate = _generate(d.get("generate"), w)
+        folder = str(_require(d, "dir", w))
+        # a generated dataset's folder may not exist yet: it is always relative to the suite file
+        folder = _expand(folder, base) if generate is None else _expand_always(folder, base)
+        datasets.append(SuiteDataset(name=str(_require(d, "name", w)), dir=folder,
                                      descriptors=_expand(str(_require(d, "descriptors", w)), base),
-                                     templates=templates, classnames=_expand(d.get("classnames"), base)))
+                                     templates=templates, classnames=_expand(d.get("classnames"), base),
+                                     generate=generate))
     if not models:
         raise UserError(f"{where}: no `models` listed")
     if not datasets:
@@ -215,15 +246,21 @@ def parse_suite(data, base: Path = Path("."), source: Optional[str] = None) -> S
         raise UserError(f"{where}: executor kind {kind!r} unknown; use one of {EXECUTOR_KINDS}")
     slurm = ex.get("slurm") or {}
     _known_keys(slurm, SlurmSpec, f"{where}: executor.slurm")
-    slurm = SlurmSpec(**{k: tuple(v) if isinstance(v, list) else v for k, v in slurm.items()})
+    slurm = SlurmSpec(**{k: tuple(tuple(x) if isinstance(x, list) else x for x in v) if isinstance(v, list) else v
+                         for k, v in slurm.items()})
+    if slurm.units_per_task < 1:
+        raise UserError(f"{where}: executor.slurm.units_per_task must be at least 1")
     device = str(data.get("device", "auto"))
     if device not in DEVICES:
         raise UserError(f"{where}: device {device!r} unknown; use one of {DEVICES}")
+    precision = str(data.get("precision", "amp"))
+    if precision not in PRECISIONS:
+        raise UserError(f"{where}: precision {precision!r} unknown; use one of {PRECISIONS}")
     methods = tuple(data.get("methods") or ("pca", "kmeans"))
     method = dict(data.get("method") or {})
     suite = Suite(name=str(data.get("name") or Path(where).stem), models=tuple(models), datasets=tuple(datasets),
                   methods=methods, seed=int(data.get("seed", 0)), device=device,
-                  batch_size=int(data.get("batch_size", 64)), method=method,
+                  batch_size=int(data.get("batch_size", 64)), precision=precision, method=method,
                   executor=ExecutorSpec(kind=kind, slurm=slurm), source=source)
     suite.method_config()  # validate early
     return suite

@@ -1,0 +1,48 @@
+"""Devices for the suite runner: CUDA when present (one local worker per visible GPU), CPU otherwise, and mixed
+precision of the image tower on CUDA.
+
+Mixed precision wraps only ``model.encode_image`` in ``torch.autocast`` (bf16 where the GPU supports it, else fp16):
+that is where nearly all the compute is (1 + 3L forward passes per image and part method, spec §2.3.1), and every
+caller of it in :mod:`generator.method.features` casts the outputs back to float32, so the method's own arithmetic
+(SVD, k-means, Sinkhorn, MI) stays in float32 as on the CPU. Text embeddings are computed once per model and cached,
+so they stay in float32. The official code runs CLIP in fp16 on CUDA (``clip.load``); autocast is the closer-to-fp32
+choice. Results on CUDA therefore differ from CPU results in the last digits, as any CPU/GPU pair does; the unit keys
+do not include the device or the precision (see :mod:`generator.runner.units`).
+"""
+from __future__ import annotations
+
+import functools
+
+
+def visible_gpus() -> int:
+    import torch
+
+    return torch.cuda.device_count() if torch.cuda.is_available() else 0
+
+
+def amp_dtype():
+    import torch
+
+    return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+
+
+def apply_precision(loaded, device: str, precision: str) -> bool:
+    """Wrap ``loaded.model.encode_image`` in autocast when ``device`` is CUDA and ``precision`` is ``amp``.
+    Idempotent; returns whether mixed precision is on."""
+    import torch
+
+    model = loaded.model
+    if not (str(device).startswith("cuda") and precision == "amp"):
+        return False
+    if getattr(model, "_mkbench_amp", False):
+        return True
+    encode, dtype = model.encode_image, amp_dtype()
+
+    @functools.wraps(encode)
+    def encode_image(*args, **kwargs):
+        with torch.autocast("cuda", dtype=dtype):
+            return encode(*args, **kwargs)
+
+    model.encode_image = encode_image
+    model._mkbench_amp = True
+    return True

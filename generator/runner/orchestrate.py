@@ -1,0 +1,57 @@
+"""One call that runs a suite: plan, execute (local or SLURM), merge, report. The CLI's ``run`` and ``build`` are
+thin wrappers around :func:`run_suite`."""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Optional
+
+from rich.console import Console
+
+from generator.runner.executors import make_executor
+from generator.runner.progress import (RunProgress, close_run_log, make_report, open_run_log, render_report,
+                                       write_report)
+from generator.runner.suite_run import PairResult, RunOptions, merge_all, plan_suite, require_plan
+
+
+def run_suite(suite, opts: RunOptions, quiet: bool = False, console: Optional[Console] = None,
+              dry_run: bool = False):
+    """Run ``suite`` into ``opts.out``; returns the :class:`~generator.runner.progress.RunReport` (``ok`` is
+    False when some unit failed or some pair could not run). Raises UserError when nothing can run."""
+    console = console or Console(stderr=True)
+    t0 = time.perf_counter()
+    Path(opts.out).mkdir(parents=True, exist_ok=True)
+    run_id, log_file, handler = open_run_log(opts.out, suite.name)
+    kind = opts.executor or suite.executor.kind
+    try:
+        say = _say(console, quiet)
+        say(f"planning suite {suite.name} ({len(suite.models)} models x {len(suite.datasets)} datasets)")
+        sp = plan_suite(suite, opts, say=say)
+        require_plan(sp)
+        say(f"{sp.n_units} classes: {sp.n_units - sp.n_pending} done before, {sp.n_pending} to compute "
+            f"({kind} executor); log {log_file}")
+        outcomes = []
+        if not dry_run and sp.n_pending:
+            executor = make_executor(opts, suite)
+            with RunProgress(sp, quiet=quiet, console=console) as progress:
+                outcomes = executor.run(sp, progress)
+        results = merge_all(sp, outcomes) if not dry_run else [
+            PairResult(p.model_id, p.dataset, total=len(p.units), skipped=len(p.done),
+                       merged=f"dry run: {len(p.pending)} to compute") for p in sp.pairs]
+        report = make_report(sp, results, outcomes, run_id=run_id, executor=kind, out=str(opts.out),
+                             log_file=str(log_file), seconds=time.perf_counter() - t0)
+        write_report(report)
+        render_report(report, console, quiet=quiet)
+        return report
+    finally:
+        close_run_log(handler)
+
+
+def _say(console: Console, quiet: bool):
+    from generator.runner.progress import log
+
+    def say(msg: str) -> None:
+        log.info(msg)
+        if not quiet:
+            console.print(msg, markup=False, highlight=False)
+    return say

@@ -1,0 +1,405 @@
+"""Run a suite (models x datasets x methods) on top of the resumable engine of :mod:`generator.runner.compute`.
+
+1. :func:`plan_suite` checks everything before any work and says at once what is missing (data folders, unset
+   environment variables, weights not available offline, descriptor pools), writes generated datasets that are
+   missing, and plans every (model, dataset) pair into work units (one per class, keyed by a hash of everything that
+   determines its result; :mod:`generator.runner.units`). A unit whose shard file exists is done.
+2. :func:`make_tasks` groups the pending units into :class:`Task` s: one model each (so a worker loads the model
+   once and reuses it across datasets), all of a model's units for the local executor, ``units_per_task`` of them
+   for a SLURM array task.
+3. An executor (:mod:`generator.runner.executors`) runs the tasks with :func:`execute`, which writes each unit's
+   shard atomically; a killed run therefore resumes where it stopped, and a rerun skips finished units.
+4. :func:`merge_all` writes ``OUT/<dataset>/<model-id>/`` from the shards in unit order (deterministic, whichever
+   executor or worker computed them), skipping pairs whose shards have not changed since their last merge.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import re
+import time
+import traceback
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Optional
+
+from generator.errors import UserError
+from generator.method.config import stable_hash
+from generator.results.io import write_json
+from generator.runner import compute as engine
+from generator.runner.datagen import ensure_dataset
+from generator.runner.merge import merge
+from generator.runner.resources import resolve_pool
+from generator.runner.shards import SHARDS_DIR, read_shard, shard_path
+
+log = logging.getLogger("mkbench.run")
+
+# --------------------------------------------------------------------------------------------- options and plan
+
+
+@dataclass
+class RunOptions:
+    out: Path = Path("results")
+    executor: Optional[str] = None            # None: the suite's executor kind
+    workers: Optional[int] = None             # local executor: processes (default: one per visible GPU, else 1)
+    cluster: str = "slurm"                    # submitit backend of the slurm executor: slurm | local | debug
+    device: Optional[str] = None              # overrides the suite's device
+    models: tuple = ()                        # only these model ids (or suite names)
+    datasets: tuple = ()                      # only these datasets
+    max_units: Optional[int] = None           # only the first N classes of each dataset (a sample; not merged)
+    keep_going: bool = False                  # run what can run when some pairs cannot be planned
+    overlays_per_class: int = 4
+    weights_cache: Optional[str] = None
+
+
+@dataclass
+class Pair:
+    """One (model, dataset) of the suite, planned."""
+    model_id: str
+    dataset: str
+    request: engine.ComputeRequest            # as the workers get it (device as the suite says)
+    plan: engine.Plan                          # planned here (device resolved for this machine)
+    units: list                                # the selected WorkUnits, in order
+    done: set = field(default_factory=set)     # keys whose shard existed before the run
+
+    @property
+    def pending(self) -> list:
+        return [u for u in self.units if u.key not in self.done]
+
+    @property
+    def complete_selection(self) -> bool:
+        return len(self.units) == len(self.plan.units)
+
+
+@dataclass
+class SuitePlan:
+    suite: object
+    options: RunOptions
+    pairs: list[Pair]
+    problems: list[str] = field(default_factory=list)   # what could not be planned (with the fix)
+
+    @property
+    def n_units(self) -> int:
+        return sum(len(p.units) for p in self.pairs)
+
+    @property
+    def n_pending(self) -> int:
+        return sum(len(p.pending) for p in self.pairs)
+
+    def pair(self, model_id: str, dataset: str) -> Pair:
+        return next(p for p in self.pairs if p.model_id == model_id and p.dataset == dataset)
+
+
+_UNSET_VAR = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?")
+
+
+def _unset_vars(value: Optional[str]) -> list[str]:
+    return [v for v in _UNSET_VAR.findall(value or "") if v not in os.environ]
+
+
+def _request(suite, model, ds, pool: Path, opts: RunOptions) -> engine.ComputeRequest:
+    return engine.ComputeRequest(
+        dataset_dir=Path(ds.dir), descriptors=pool, out=Path(opts.out), model=model.name if not model.model_config
+        else None, pretrained=model.pretrained, model_config=model.model_config, dataset_name=ds.name,
+        class_names=Path(ds.classnames) if ds.classnames else None,
+        templates=list(ds.templates) if isinstance(ds.templates, tuple) else ds.templates,
+        batch_size=suite.batch_size, seed=suite.seed, device=opts.device or suite.device,
+        method=suite.method_config(), overlays_per_class=opts.overlays_per_class, weights_cache=opts.weights_cache)
+
+
+def _check_model(model, opts: RunOptions):
+    from generator.registry.models import check_weights, resolve_model
+
+    spec = resolve_model(None if model.model_config else model.name, model.pretrained, model.model_config)
+    check_weights(spec, opts.weights_cache)
+    return spec
+
+
+def _selected(name: str, wanted: tuple, *aliases: str) -> bool:
+    return not wanted or any(a in wanted for a in (name, *aliases))
+
+
+def plan_suite(suite, opts: RunOptions, say=lambda msg: None) -> SuitePlan:
+    """Plan every selected (model, dataset) pair; problems are collected, not raised (see :func:`require_plan`)."""
+    problems: list[str] = []
+    pools: dict[str, Path] = {}
+    datasets = [d for d in suite.datasets if _selected(d.name, opts.datasets)]
+    for ds in datasets:
+        where = f"{suite.source or suite.name}: dataset {ds.name}"
+        missing_vars = sorted(set(_unset_vars(ds.dir) + _unset_vars(ds.classnames)))
+        if missing_vars:
+            problems.append(f"{where}: environment variable {', '.join(missing_vars)} is not set; set it to the "
+                            f"folder holding the data (dir: {ds.dir})")
+            continue
+        try:
+            ensure_dataset(ds.dir, ds.generate, log=say)
+            if not Path(ds.dir).is_dir():
+                raise UserError(f"folder {ds.dir} not found; put the dataset there (one sub-folder per class) "
+                                f"or fix `dir` in the suite")
+            pools[ds.name] = resolve_pool(ds.descriptors, where)
+        except UserError as e:
+            problems.append(str(e) if str(e).startswith(where) else f"{where}: {e}")
+    specs = {}
+    for i, m in enumerate(suite.models):
+        try:
+            spec = _check_model(m, opts)
+        except UserError as e:
+            if _selected(m.name, opts.models):
+                problems.append(f"{suite.source or suite.name}: model {m.name} ({m.pretrained}): {e}")
+            continue
+        if _selected(spec.id, opts.models, m.name):
+            if spec.id in specs:
+                raise UserError(f"{suite.source or suite.name}: model {spec.id} is listed twice; remove one")
+            specs[spec.id] = m
+    plan_device = "cpu" if (opts.executor or suite.executor.kind) == "slurm" else (opts.device or suite.device)
+    pairs = []
+    for model_id, m in specs.items():
+        for ds in datasets:
+            if ds.name not in pools:
+                continue
+            req = _request(suite, m, ds, pools[ds.name], opts)
+            try:
+                p = engine.plan(replace(req, device=plan_device))
+            except UserError as e:
+                problems.append(f"{model_id} on {ds.name}: {e}")
+                continue
+            units = p.units[:opts.max_units] if opts.max_units else list(p.units)
+            done = {u.key for u in units if shard_path(opts.out, u).is_file()}
+            pairs.append(Pair(model_id, ds.name, req, p, units, done))
+    if not pairs and not problems:
+        problems.append("nothing selected: check --model / --dataset against the suite's models and datasets")
+    return SuitePlan(suite, opts, pairs, list(dict.fromkeys(problems)))
+
+
+def require_plan(sp: SuitePlan) -> None:
+    """UserError listing every problem unless ``--keep-going`` and something can run."""
+    if sp.problems and not (sp.options.keep_going and sp.pairs):
+        hint = "" if sp.options.keep_going else "\n(--keep-going runs what can run and reports the rest)"
+        raise UserError(f"suite {sp.suite.name} cannot run as it is:\n  - " + "\n  - ".join(sp.problems) + hint)
+
+
+# ------------------------------------------------------------------------------------------------ tasks (work)
+
+
+@dataclass
+class WorkItem:
+    request: engine.ComputeRequest
+    keys: tuple
+
+
+@dataclass
+class Task:
+    """Units of one model (in suite order), run by one worker that loads the model once."""
+    model_id: str
+    items: list[WorkItem]
+    precision: str = "amp"
+    device: Optional[str] = None               # a worker's device (e.g. cuda:1), overriding the requests'
+
+    @property
+    def n_units(self) -> int:
+        return sum(len(i.keys) for i in self.items)
+
+
+@dataclass
+class Outcome:
+    model_id: str
+    dataset: str
+    key: str
+    name: str                                  # class folder
+    status: str                                # computed | skipped | failed
+    seconds: float = 0.0
+    error: Optional[str] = None
+    device: Optional[str] = None
+
+
+def make_tasks(sp: SuitePlan, units_per_task: Optional[int] = None) -> list[Task]:
+    """One task per model (``units_per_task=None``) or chunks of at most ``units_per_task`` pending units."""
+    by_model: dict[str, list[tuple[Pair, object]]] = {}
+    for pair in sp.pairs:
+        by_model.setdefault(pair.model_id, []).extend((pair, u) for u in pair.pending)
+    tasks = []
+    for model_id, units in by_model.items():
+        size = units_per_task or max(len(units), 1)
+        for start in range(0, len(units), size):
+            items: list[WorkItem] = []
+            for pair, unit in units[start:start + size]:
+                if items and items[-1].request is pair.request:
+                    items[-1].keys += (unit.key,)
+                else:
+                    items.append(WorkItem(pair.request, (unit.key,)))
+            tasks.append(Task(model_id, items, precision=sp.suite.precision))
+    return tasks
+
+
+class Events:
+    """What a worker reports while it runs (no-op here; see :mod:`generator.runner.progress`)."""
+
+    def message(self, text: str) -> None: ...
+
+    def unit_started(self, model_id: str, dataset: str, unit) -> None: ...
+
+    def unit_finished(self, outcome: Outcome) -> None: ...
+
+
+class PrintEvents(Events):
+    """For workers in other processes (SLURM, local GPU workers): lines on stdout, which submitit keeps."""
+
+    def message(self, text):
+        print(text, flush=True)
+
+    def unit_finished(self, o):
+        extra = f": {o.error}" if o.error else ""
+        print(f"[{o.model_id} / {o.dataset}] {o.name}: {o.status} ({o.seconds:.1f}s){extra}", flush=True)
+
+
+_WORKER_MODEL: dict = {}   # the one model this worker process holds: {key: LoadedModel}
+
+
+def worker_model(p: engine.Plan, precision: str, say=lambda m: None):
+    """Load ``p``'s model once per worker process and reuse it (across datasets and tasks of that model)."""
+    from generator.registry.models import load_model
+    from generator.runner.device import apply_precision
+
+    req = p.request
+    key = (p.spec, req.device, req.seed, req.weights_cache)
+    if key not in _WORKER_MODEL:
+        _WORKER_MODEL.clear()  # one model at a time: free the previous one's memory
+        _free_cuda()
+        say(f"loading model {p.spec.id} on {req.device}")
+        _WORKER_MODEL[key] = load_model(p.spec, device=req.device, seed=req.seed, cache_dir=req.weights_cache)
+    loaded = _WORKER_MODEL[key]
+    if apply_precision(loaded, req.device, precision):
+        say(f"{p.spec.id}: mixed precision on {req.device}")
+    return loaded
+
+
+def _free_cuda() -> None:
+    import sys
+
+    torch = sys.modules.get("torch")
+    if torch is not None and torch.cuda.is_available():
+        torch.cuda.empty_cache()
+
+
+def execute(task: Task, events: Events = Events(), plans: Optional[dict] = None) -> list[Outcome]:
+    """Run a task's units; a unit that fails is recorded and the next one runs. ``plans`` ({(model_id, dataset):
+    Plan}) skips re-planning in the process that planned the suite."""
+    outcomes: list[Outcome] = []
+    for item in task.items:
+        req = replace(item.request, device=task.device or item.request.device)
+        key = (task.model_id, req.dataset_name)
+        p = (plans or {}).get(key)
+        if p is None or (task.device and p.request.device != task.device):
+            try:
+                p = engine.plan(req)
+            except UserError as e:
+                outcomes += [Outcome(task.model_id, req.dataset_name, k, "?", "failed", error=str(e)) for k in item.keys]
+                continue
+        outcomes += _run_item(p, task, item.keys, events)
+    return outcomes
+
+
+def _run_item(p: engine.Plan, task: Task, keys, events: Events) -> list[Outcome]:
+    by_key = {u.key: u for u in p.units}
+    dataset, out = p.dataset.name, []
+    eng, load_error = None, None
+    for k in keys:
+        unit = by_key.get(k)
+        if unit is None:
+            out.append(Outcome(task.model_id, dataset, k, "?", "failed",
+                               error="the dataset or settings changed since the run was planned; run again"))
+            continue
+        events.unit_started(task.model_id, dataset, unit)
+        t0 = time.perf_counter()
+        o = Outcome(task.model_id, dataset, k, unit.folder, "skipped", device=p.request.device)
+        if read_shard(shard_path(p.request.out, unit), unit.key) is None:
+            try:
+                if load_error:
+                    raise UserError(load_error)
+                if eng is None:
+                    try:
+                        loaded = worker_model(p, task.precision, events.message)
+                    except Exception as e:  # noqa: BLE001 - reported per unit, the run goes on
+                        load_error = f"model {task.model_id} could not be loaded: {e}"
+                        raise UserError(load_error) from None
+                    eng = engine._Engine(p, events.message, loaded=loaded)
+                engine.run_unit(p, unit, eng)
+                o.status = "computed"
+            except Exception as e:  # noqa: BLE001 - a failed unit is reported, the others still run
+                o.status, o.error = "failed", f"{type(e).__name__}: {e}" if not isinstance(e, UserError) else str(e)
+                log.debug("unit %s / %s / %s failed:\n%s", task.model_id, dataset, unit.folder, traceback.format_exc())
+        o.seconds = time.perf_counter() - t0
+        events.unit_finished(o)
+        out.append(o)
+    return out
+
+
+# ------------------------------------------------------------------------------------------------------ merge
+
+MERGED_MARK = "merged.json"
+
+
+@dataclass
+class PairResult:
+    model_id: str
+    dataset: str
+    total: int
+    computed: int = 0
+    skipped: int = 0
+    failed: int = 0
+    seconds: float = 0.0                       # time spent computing this run
+    merged: str = "no"                         # written | up to date | sample (not merged) | incomplete | no
+    results_dir: Optional[str] = None
+
+
+def _mark_path(pair: Pair) -> Path:
+    return Path(pair.request.out) / SHARDS_DIR / pair.dataset / pair.model_id / MERGED_MARK
+
+
+def merge_pair(pair: Pair, device: Optional[str] = None) -> str:
+    """Merge ``pair``'s shards into its result files; returns how (see :attr:`PairResult.merged`)."""
+    if not pair.complete_selection:
+        return "sample (not merged)"
+    p = pair.plan
+    shards = []
+    for unit in p.units:
+        s = read_shard(shard_path(pair.request.out, unit), unit.key)
+        if s is None:
+            return "incomplete"
+        shards.append(s)
+    config = p.run_config()
+    mark = {"config_hash": stable_hash(config), "units": stable_hash([u.key for u in p.units])}
+    files = [p.results_dir / f for f in ("images.jsonl", "classes.json", "summary.json")]
+    try:
+        import json
+        if json.loads(_mark_path(pair).read_text()) == mark and all(f.is_file() for f in files):
+            return "up to date"
+    except (OSError, ValueError):
+        pass
+    plan = replace(p, request=replace(p.request, device=device or p.request.device))
+    merge(p.results_dir, plan, shards, config_hash=mark["config_hash"], config=config)
+    write_json(_mark_path(pair), mark)
+    return "written"
+
+
+def merge_all(sp: SuitePlan, outcomes: list[Outcome]) -> list[PairResult]:
+    """Tally the outcomes per pair (a pending unit with no outcome but a shard now counts as computed, one
+    without a shard as failed) and merge every pair whose units are all done."""
+    results = []
+    for pair in sp.pairs:
+        mine = {o.key: o for o in outcomes if o.model_id == pair.model_id and o.dataset == pair.dataset}
+        r = PairResult(pair.model_id, pair.dataset, total=len(pair.units), skipped=len(pair.done))
+        devices = [o.device for o in mine.values() if o.status == "computed" and o.device]
+        for unit in pair.pending:
+            o = mine.get(unit.key)
+            has_shard = shard_path(pair.request.out, unit).is_file()
+            if o is None:
+                o = Outcome(pair.model_id, pair.dataset, unit.key, unit.folder, "computed" if has_shard else "failed",
+                            error=None if has_shard else "no result: the worker did not finish it (see the logs)")
+                outcomes.append(o)
+            r.seconds += o.seconds
+            setattr(r, o.status, getattr(r, o.status) + 1)
+        r.merged = merge_pair(pair, device=max(set(devices), key=devices.count) if devices else None)
+        r.results_dir = str(pair.plan.results_dir) if r.merged in ("written", "up to date") else None
+        results.append(r)
+    return results
