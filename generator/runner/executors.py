@@ -129,8 +129,12 @@ class SlurmExecutor:
         import submitit
 
         s = self.spec
-        ex = submitit.AutoExecutor(folder=str(folder / "%j"), cluster=self.cluster,
-                                   slurm_max_num_timeout=s.max_num_timeout)
+        try:
+            ex = submitit.AutoExecutor(folder=str(folder / "%j"), cluster=self.cluster,
+                                       slurm_max_num_timeout=s.max_num_timeout)
+        except RuntimeError as e:  # no srun/sbatch here
+            raise UserError(f"--executor slurm: {e} Run mkbench on the cluster's login node, or try the same path "
+                            "here with --cluster local") from None
         params = dict(name=self.name, timeout_min=s.timeout_min, cpus_per_task=s.cpus_per_task, mem_gb=s.mem_gb,
                       slurm_array_parallelism=s.array_parallelism)
         if self.cluster == "slurm":  # the local/debug backends run on this machine: no GPU request

@@ -149,7 +149,7 @@ def make_report(sp: SuitePlan, results: list[PairResult], outcomes: list[Outcome
         if timed:
             per = sum(timed) / len(timed)
             estimates[model_id] = {"s_per_class": round(per, 3), "classes": classes,
-                                   "hours_full_run": round(per * classes / 3600, 3)}
+                                   "hours_full_run": round(per * classes / 3600, 6)}
     return RunReport(suite=sp.suite.name, pairs=results, failures=failures, problems=list(sp.problems),
                      estimates=estimates, sample=bool(sp.options.max_units), **info)
 

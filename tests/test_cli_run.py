@@ -1,0 +1,90 @@
+"""``mkbench run`` / ``build`` driven as a user would: CliRunner in-process and real subprocesses (kill, resume)."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from generator.cli import COMMANDS, cli, main
+from tests.fixtures.suites import make_suite, merged, reference_run
+
+REPO = Path(__file__).resolve().parents[1]
+MINE = ("run", "build", "models", "datasets", "descriptors", "validate")
+
+
+@pytest.mark.parametrize("command", sorted(COMMANDS))
+def test_every_command_has_help(command):
+    result = CliRunner().invoke(cli, [command, "--help"])
+    assert result.exit_code == 0, result.output
+    assert "Usage:" in result.output
+    if command in MINE:
+        assert "Examples:" in result.output or "fetch" in result.output
+
+
+def test_build_computes_the_suite_then_builds_the_site(tmp_path):
+    suite = make_suite(tmp_path, n_classes=2, per_class=1)
+    out, site = tmp_path / "results", tmp_path / "site"
+    result = CliRunner().invoke(cli, ["build", str(suite), "--out", str(out), "--site", str(site), "--quiet"])
+    assert result.exit_code == 0, result.output + repr(result.exception)
+    assert (site / "index.html").is_file()
+    assert Path(result.output.strip().splitlines()[-1]) == site
+    assert (out / "shapes" / "tiny-vit__untrained" / "summary.json").is_file()
+    logs = list((out / ".logs").glob("*.log"))
+    report = json.loads(logs[0].with_suffix(".json").read_text())
+    assert report["totals"] == {"total": 2, "computed": 2, "skipped": 0, "failed": 0}
+    valid = CliRunner().invoke(cli, ["validate", str(out)])
+    assert valid.exit_code == 0 and "1 of 1 runs valid" in valid.output
+
+
+def test_run_reports_a_missing_suite_in_one_line(tmp_path, capsys):
+    with pytest.raises(SystemExit) as e:
+        main(["run", str(tmp_path / "nope.yaml"), "--out", str(tmp_path / "out")])
+    assert e.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and "nope.yaml" in err and "Traceback" not in err
+
+
+def test_dry_run_lists_the_work_and_computes_nothing(tmp_path):
+    suite = make_suite(tmp_path, n_classes=2, per_class=1)
+    result = CliRunner().invoke(cli, ["run", str(suite), "--out", str(tmp_path / "out"), "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert "2 to compute" in result.output
+    report = json.loads(next((tmp_path / "out" / ".logs").glob("*.json")).read_text())
+    assert [p["merged"] for p in report["pairs"]] == ["dry run: 2 to compute"]
+    assert not (tmp_path / "out" / ".shards").exists()
+
+
+def _mkbench(*args, **kw):
+    env = {**os.environ, "OMP_NUM_THREADS": "2", "PYTHONPATH": str(REPO)}
+    return subprocess.Popen([sys.executable, "-c", "from generator.cli import main; main()", *args], cwd=REPO,
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw)
+
+
+def test_a_killed_run_resumes_and_matches_a_clean_run(tmp_path):
+    suite, clean = reference_run()
+    out = tmp_path / "out"
+    shards = out / ".shards"
+    proc = _mkbench("run", str(suite), "--out", str(out), "--quiet")
+    deadline = time.time() + 180
+    while time.time() < deadline and proc.poll() is None and not list(shards.glob("*/*/*-*.json")):
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    written = list(shards.glob("*/*/*-*.json"))
+    assert 1 <= len(written) < 4, "the run should be killed part-way"
+    assert not list(out.glob("shapes/*/summary.json"))   # nothing merged yet
+
+    rerun = _mkbench("run", str(suite), "--out", str(out), "--quiet")
+    stdout, stderr = rerun.communicate(timeout=300)
+    assert rerun.returncode == 0, stderr
+    reports = sorted((out / ".logs").glob("*.json"))
+    totals = json.loads(reports[-1].read_text())["totals"]
+    assert totals["skipped"] == len(written) and totals["computed"] == 4 - len(written)
+    assert merged(out) == merged(clean)
