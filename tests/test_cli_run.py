@@ -13,7 +13,8 @@ import pytest
 from click.testing import CliRunner
 
 from generator.cli import COMMANDS, cli, main
-from tests.fixtures.suites import make_suite, merged, reference_run
+from tests.fixtures.suites import FAST_METHOD, demo_suite, make_suite, merged, reference_run
+from tests.fixtures.tiny import tiny_config_path
 
 REPO = Path(__file__).resolve().parents[1]
 MINE = ("run", "build", "models", "datasets", "descriptors", "validate")
@@ -28,19 +29,33 @@ def test_every_command_has_help(command):
         assert "Examples:" in result.output or "fetch" in result.output
 
 
-def test_build_computes_the_suite_then_builds_the_site(tmp_path):
-    suite = make_suite(tmp_path, n_classes=2, per_class=1)
+def test_build_generates_the_demo_dataset_computes_and_builds_the_site(tmp_path):
+    """The demo preset's path (generated dataset, shipped templates and pool) with a tiny random model."""
+    tiny = [{"name": "tiny-vit", "model_config": str(tiny_config_path("vit")), "pretrained": "none"}]
+    suite = demo_suite(tmp_path, per_class=1, models=tiny, methods=["pca"], method=dict(FAST_METHOD))
     out, site = tmp_path / "results", tmp_path / "site"
     result = CliRunner().invoke(cli, ["build", str(suite), "--out", str(out), "--site", str(site), "--quiet"])
     assert result.exit_code == 0, result.output + repr(result.exception)
+    assert len([p for p in (tmp_path / "demo-dataset").iterdir() if p.is_dir() and p.name[0] != "."]) == 12
     assert (site / "index.html").is_file()
     assert Path(result.output.strip().splitlines()[-1]) == site
-    assert (out / "shapes" / "tiny-vit__untrained" / "summary.json").is_file()
+    assert (out / "demo" / "tiny-vit__untrained" / "summary.json").is_file()
     logs = list((out / ".logs").glob("*.log"))
     report = json.loads(logs[0].with_suffix(".json").read_text())
-    assert report["totals"] == {"total": 2, "computed": 2, "skipped": 0, "failed": 0}
+    assert report["totals"] == {"total": 12, "computed": 12, "skipped": 0, "failed": 0}
     valid = CliRunner().invoke(cli, ["validate", str(out)])
     assert valid.exit_code == 0 and "1 of 1 runs valid" in valid.output
+
+
+SHIPPED = sorted(Path(REPO / "data" / "demo" / "models").glob("*.safetensors"), key=lambda p: p.stat().st_size)
+
+
+@pytest.mark.skipif(not SHIPPED, reason="the demo models are not shipped yet (data/demo/models/*.safetensors)")
+def test_the_demo_preset_runs_with_a_shipped_model(tmp_path):
+    result = CliRunner().invoke(cli, ["run", str(demo_suite(tmp_path)), "--out", str(tmp_path / "out"), "--quiet",
+                                      "--model", SHIPPED[0].stem])
+    assert result.exit_code == 0, result.output + repr(result.exception)
+    assert list((tmp_path / "out" / "demo").glob("*/summary.json"))
 
 
 def test_run_reports_a_missing_suite_in_one_line(tmp_path, capsys):

@@ -10,6 +10,8 @@ import pytest
 import yaml
 
 from generator.errors import UserError
+from generator.registry import models as models_registry
+from generator.runner import suite_run
 from generator.runner.orchestrate import run_suite
 from generator.runner.suite_run import RunOptions, make_tasks, plan_suite, require_plan
 from generator.suite import load_suite
@@ -78,10 +80,14 @@ def test_tasks_hold_one_model_each_and_chunk_for_arrays():
         ("m1", [("a1", "a2")]), ("m1", [("a3",), ("b1",)]), ("m2", [("c1", "c2")])]
 
 
-def test_rerun_skips_and_a_changed_setting_recomputes_only_its_units(tmp_path):
+def test_rerun_skips_and_a_changed_setting_recomputes_only_its_units(tmp_path, monkeypatch):
     suite = make_suite(tmp_path, datasets=("a", "b"), n_classes=2, per_class=1)
     out = tmp_path / "out"
     model = "tiny-vit__untrained"
+    loads = []
+    real_load = models_registry.load_model
+    monkeypatch.setattr(models_registry, "load_model", lambda *a, **k: loads.append(a[0].id) or real_load(*a, **k))
+    monkeypatch.setattr(suite_run, "_WORKER_MODEL", {})
 
     def run():
         r = run_suite(load_suite(suite), RunOptions(out=out), quiet=True)
@@ -91,6 +97,7 @@ def test_rerun_skips_and_a_changed_setting_recomputes_only_its_units(tmp_path):
     first = run()
     assert _counts(first) == {(model, "a"): (2, 0, 0), (model, "b"): (2, 0, 0)}
     assert {p.merged for p in first.pairs} == {"written"}
+    assert loads == [model]     # loaded once, reused for the second dataset
     summary_a = (out / "a" / model / "summary.json").read_text()
 
     again = run()
