@@ -26,7 +26,13 @@ def test_every_command_has_help(command):
     assert result.exit_code == 0, result.output
     assert "Usage:" in result.output
     if command in MINE:
-        assert "Examples:" in result.output or "fetch" in result.output
+        assert "Examples:" in result.output
+
+
+@pytest.mark.parametrize("sub", ["list", "fetch"])
+def test_descriptor_subcommands_have_help_with_examples(sub):
+    result = CliRunner().invoke(cli, ["descriptors", sub, "--help"])
+    assert result.exit_code == 0 and "Examples:" in result.output
 
 
 def test_build_generates_the_demo_dataset_computes_and_builds_the_site(tmp_path):

@@ -19,6 +19,7 @@ def _row(suite, ds) -> dict:
     from generator.errors import UserError
     from generator.registry.datasets import scan_image_folder
     from generator.runner.resources import cached_pool
+    from generator.runner.suite_run import _unset_vars
     from generator.registry.descriptors import KNOWN_POOLS
 
     row = {"suite": suite.name, "dataset": ds.name, "dir": ds.dir, "classes": None, "images": None,
@@ -27,8 +28,9 @@ def _row(suite, ds) -> dict:
     if ds.descriptors in KNOWN_POOLS:
         cached = cached_pool(ds.descriptors).is_file()
         row["descriptors"] = f"{ds.descriptors} ({'cached' if cached else 'not cached: mkbench descriptors fetch'})"
-    if "$" in ds.dir:
-        row["status"] = "set the environment variable in `dir`"
+    unset = _unset_vars(ds.dir)
+    if unset:
+        row["status"] = f"set {', '.join(unset)} (the folder holding the data)"
         return row
     try:
         folder = scan_image_folder(ds.dir, name=ds.name, class_names=ds.classnames)

@@ -16,12 +16,20 @@ Examples:
 """
 
 
-@click.group("descriptors", context_settings={"max_content_width": 100})
+GROUP_EXAMPLES = """
+\b
+Examples:
+  mkbench descriptors list                 # known pools and whether they are cached
+  mkbench descriptors fetch imagenet       # then a suite can say `descriptors: imagenet`
+"""
+
+
+@click.group("descriptors", epilog=GROUP_EXAMPLES, context_settings={"max_content_width": 100})
 def descriptors():
     """Known descriptor pools: list them, fetch one (pinned URL and sha256)."""
 
 
-@descriptors.command("list")
+@descriptors.command("list", epilog="\b\nExamples:\n  mkbench descriptors list\n  mkbench descriptors list --json")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def list_pools(as_json):
     """The known pools, their pinned sha256 and whether they are cached here."""

@@ -157,7 +157,12 @@ class SlurmExecutor:
         events.message(f"submitted {len(jobs)} array task(s) ({self.cluster}: job {', '.join(ids)}); "
                        f"logs in {folder}")
         watcher = ShardWatcher(sp, events)
-        _wait(lambda: all(j.done() for j in jobs), watcher, every=1.0 if self.cluster != "slurm" else 15.0)
+        try:
+            _wait(lambda: all(j.done() for j in jobs), watcher, every=1.0 if self.cluster != "slurm" else 15.0)
+        except KeyboardInterrupt:
+            events.message(f"stopped waiting; the array keeps running (job {', '.join(ids)}): run the same command "
+                           "again once it has finished to merge, or cancel it (scancel)")
+            raise
         out: list[Outcome] = []
         for job, task in zip(jobs, tasks):
             try:

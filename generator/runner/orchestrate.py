@@ -3,6 +3,7 @@ thin wrappers around :func:`run_suite`."""
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Optional
 
@@ -20,6 +21,7 @@ def run_suite(suite, opts: RunOptions, quiet: bool = False, console: Optional[Co
     False when some unit failed or some pair could not run). Raises UserError when nothing can run."""
     console = console or Console(stderr=True)
     t0 = time.perf_counter()
+    opts = replace(opts, out=Path(opts.out).resolve())  # workers elsewhere (SLURM) may start in another folder
     Path(opts.out).mkdir(parents=True, exist_ok=True)
     run_id, log_file, handler = open_run_log(opts.out, suite.name)
     kind = opts.executor or suite.executor.kind

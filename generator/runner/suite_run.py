@@ -107,12 +107,10 @@ def _request(suite, model, ds, pool: Path, opts: RunOptions) -> engine.ComputeRe
         method=suite.method_config(), overlays_per_class=opts.overlays_per_class, weights_cache=opts.weights_cache)
 
 
-def _check_model(model, opts: RunOptions):
-    from generator.registry.models import check_weights, resolve_model
+def _resolve_model(model):
+    from generator.registry.models import resolve_model
 
-    spec = resolve_model(None if model.model_config else model.name, model.pretrained, model.model_config)
-    check_weights(spec, opts.weights_cache)
-    return spec
+    return resolve_model(None if model.model_config else model.name, model.pretrained, model.model_config)
 
 
 def _selected(name: str, wanted: tuple, *aliases: str) -> bool:
@@ -139,18 +137,27 @@ def plan_suite(suite, opts: RunOptions, say=lambda msg: None) -> SuitePlan:
             pools[ds.name] = resolve_pool(ds.descriptors, where)
         except UserError as e:
             problems.append(str(e) if str(e).startswith(where) else f"{where}: {e}")
+    from generator.registry.models import check_weights
+
     specs = {}
-    for i, m in enumerate(suite.models):
+    for m in suite.models:
+        where = f"{suite.source or suite.name}: model {m.name} ({m.pretrained})"
         try:
-            spec = _check_model(m, opts)
+            spec = _resolve_model(m)
         except UserError as e:
             if _selected(m.name, opts.models):
-                problems.append(f"{suite.source or suite.name}: model {m.name} ({m.pretrained}): {e}")
+                problems.append(f"{where}: {e}")
             continue
-        if _selected(spec.id, opts.models, m.name):
-            if spec.id in specs:
-                raise UserError(f"{suite.source or suite.name}: model {spec.id} is listed twice; remove one")
-            specs[spec.id] = m
+        if not _selected(spec.id, opts.models, m.name):
+            continue
+        if spec.id in specs:
+            raise UserError(f"{suite.source or suite.name}: model {spec.id} is listed twice; remove one")
+        try:
+            check_weights(spec, opts.weights_cache)
+        except UserError as e:
+            problems.append(f"{where}: {e}")
+            continue
+        specs[spec.id] = m
     plan_device = "cpu" if (opts.executor or suite.executor.kind) == "slurm" else (opts.device or suite.device)
     pairs = []
     for model_id, m in specs.items():
@@ -174,7 +181,10 @@ def plan_suite(suite, opts: RunOptions, say=lambda msg: None) -> SuitePlan:
 def require_plan(sp: SuitePlan) -> None:
     """UserError listing every problem unless ``--keep-going`` and something can run."""
     if sp.problems and not (sp.options.keep_going and sp.pairs):
-        hint = "" if sp.options.keep_going else "\n(--keep-going runs what can run and reports the rest)"
+        name = sp.suite.name
+        hint = (f"\n`mkbench models --suite {name}` and `mkbench datasets {name}` show what is here; docs/cluster.md "
+                "says how to provide the paper's weights and data")
+        hint += "" if sp.options.keep_going else "\n(--keep-going runs what can run and reports the rest)"
         raise UserError(f"suite {sp.suite.name} cannot run as it is:\n  - " + "\n  - ".join(sp.problems) + hint)
 
 
