@@ -14,7 +14,7 @@ import sys
 import time
 from pathlib import Path
 
-os.environ.setdefault("OMP_NUM_THREADS", "2")
+os.environ.setdefault("OMP_NUM_THREADS", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import torch  # noqa: E402
@@ -54,14 +54,16 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=MODEL_DIR)
     ap.add_argument("--only", action="append", default=[], help="train only this member (repeatable)")
     ap.add_argument("--force", action="store_true", help="retrain members whose card exists")
+    ap.add_argument("--pool-cache", type=Path, default=Path("/tmp/mkbench-demo-pools"),
+                    help="where the rendered training pool is cached between runs (outside the repository)")
     args = ap.parse_args()
-    torch.set_num_threads(2)
+    torch.set_num_threads(1)
     todo = [m for m in FAMILY if (not args.only or m.name in args.only)
             and (args.force or not (args.out / f"{m.name}.card.json").is_file())]
     log(f"training {[m.name for m in todo]}")
     if todo:
         t = time.perf_counter()
-        pool = build_pool(max(m.n_images for m in todo), todo[0].spec().data_seed)
+        pool = build_pool(max(m.n_images for m in todo), todo[0].spec().data_seed, cache_dir=args.pool_cache)
         log(f"pool of {len(pool.labels)} images in {time.perf_counter() - t:.0f} s")
         for m in todo:
             train_and_ship(m.spec(), args.out, m.name, pool=pool, log=log, description=m.description)

@@ -12,8 +12,8 @@ TRAIN_EXAMPLES = """
 \b
 Examples:
   # the shipped default (about 15 minutes on 2 shared CPU cores)
-  mkbench train-demo --config data/demo/configs/demo-vit-l.json --images 40000 --steps 1200 \\
-      --name demo-l-40k --out data/demo/models
+  mkbench train-demo --config data/demo/configs/demo-vit-l.json --images 20000 --steps 800 \\
+      --name demo-l-20k --out data/demo/models
 \b
   # a 20-step smoke run
   mkbench train-demo --config data/demo/configs/demo-vit-s.json --images 500 --steps 20 --out /tmp/demo
@@ -25,15 +25,15 @@ Examples:
 @click.command("train-demo", epilog=TRAIN_EXAMPLES, context_settings={"max_content_width": 100})
 @click.option("--config", required=True, type=click.Path(dir_okay=False), metavar="FILE",
               help="open_clip model-config JSON (the model name is the file stem).")
-@click.option("--images", "n_images", type=int, default=40_000, show_default=True,
+@click.option("--images", "n_images", type=int, default=20_000, show_default=True,
               help="Training pool size (amount of training data).")
-@click.option("--steps", type=int, default=1200, show_default=True, help="Optimiser steps (fixed: reproducible).")
+@click.option("--steps", type=int, default=800, show_default=True, help="Optimiser steps (fixed: reproducible).")
 @click.option("--batch-size", type=int, default=128, show_default=True)
 @click.option("--lr", type=float, default=1e-3, show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True, help="Init, batch order and captions.")
 @click.option("--data-seed", type=int, default=0, show_default=True, help="Which images form the pool.")
 @click.option("--eval-images", type=int, default=600, show_default=True, help="Fresh held-out images for the card.")
-@click.option("--threads", type=int, default=2, show_default=True)
+@click.option("--threads", type=int, default=1, show_default=True)
 @click.option("--no-bf16", is_flag=True, help="Train in fp32 instead of bf16 autocast.")
 @click.option("--name", metavar="NAME", help="Model name for the weights and card (default: config stem).")
 @click.option("--out", required=True, type=click.Path(file_okay=False), metavar="DIR",

@@ -1,8 +1,8 @@
 """The shipped family of demo models: three sizes on the full pool and two on a small pool, so that models differ in
 size and in amount of training data (issue: embedded default, point 4). ``benchmarks/train_family.py`` trains it.
 
-Budget on this machine (2 shared CPU cores, fixed step counts so runs are reproducible): the largest model gets the
-most steps (about 15 minutes when the machine is shared), the small-data variants are cheaper.
+Budget on this machine (2 CPU cores shared with other jobs, one training thread, fixed step counts so runs are
+reproducible): the largest model gets the most steps (at most 15 minutes wall time), the small-data variants fewer.
 """
 from __future__ import annotations
 
@@ -15,8 +15,8 @@ from .train import TrainSpec
 DATA_DIR = Path(__file__).resolve().parents[2] / "data" / "demo"
 CONFIG_DIR = DATA_DIR / "configs"
 MODEL_DIR = DATA_DIR / "models"
-DEFAULT_MODEL = "demo-l-40k"
-FULL_POOL = 40_000
+DEFAULT_MODEL = "demo-l-20k"
+FULL_POOL = 20_000
 SMALL_POOL = 2_000
 
 
@@ -30,13 +30,13 @@ class Member:
 
     def spec(self, config_dir: Path = CONFIG_DIR) -> TrainSpec:
         return TrainSpec(config=str(config_dir / f"{self.architecture}.json"), n_images=self.n_images,
-                         steps=self.steps)
+                         steps=self.steps, monitor_every=200)
 
 
 FAMILY: tuple[Member, ...] = (
-    Member(DEFAULT_MODEL, "demo-vit-l", FULL_POOL, 1200, "Largest model, full pool: the shipped default."),
-    Member("demo-m-40k", "demo-vit-m", FULL_POOL, 700, "Medium model, full pool."),
-    Member("demo-s-40k", "demo-vit-s", FULL_POOL, 500, "Small model, full pool."),
+    Member(DEFAULT_MODEL, "demo-vit-l", FULL_POOL, 800, "Largest model, full pool: the shipped default."),
+    Member("demo-m-20k", "demo-vit-m", FULL_POOL, 600, "Medium model, full pool."),
+    Member("demo-s-20k", "demo-vit-s", FULL_POOL, 500, "Small model, full pool."),
     Member("demo-l-2k", "demo-vit-l", SMALL_POOL, 400, "Largest architecture on a 2k-image pool."),
     Member("demo-s-2k", "demo-vit-s", SMALL_POOL, 250, "Small architecture on a 2k-image pool."),
 )

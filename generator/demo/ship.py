@@ -70,13 +70,14 @@ def train_and_ship(spec: TrainSpec, out_dir: str | Path, model_name: str, pool: 
         "wall_time_seconds": {"data": record["data_seconds"], "train": record["train_seconds"],
                               "eval": round(t_eval, 1), "total": round(time.perf_counter() - t0, 1)},
         "images_per_second": record["images_per_second"],
+        "monitor_top1": record["monitor"],
         "loss": {"first": round(losses[0], 4), "last20_mean": round(sum(tail) / len(tail), 4),
                  "every_50": [round(x, 4) for x in losses[::50]]},
         "heldout": {"stream": HELDOUT_STREAM, "seed": HELDOUT_SEED, "n_images": acc["n"], "top1": acc["top1"],
                     "per_class": acc["per_class"], "templates": list(TEMPLATES),
                     "loaded_with": "open_clip.add_model_config + open_clip.create_model(name, pretrained=<safetensors>)"},
         "environment": {"torch": torch.__version__, "open_clip": open_clip.__version__, "python": platform.python_version(),
-                        "threads": spec.threads, "machine": "CPU only; 2 cores shared with other jobs (nice 10)"},
+                        "threads": spec.threads, "machine": "CPU only; 2 cores shared with other jobs (nice 10), 1 training thread"},
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
     (out / f"{model_name}.card.json").write_text(json.dumps(card, indent=2) + "\n")

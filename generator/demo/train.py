@@ -7,6 +7,12 @@ pool and a fresh caption per image (:func:`captions.caption`); the standard symm
 matrices only), linear warm-up then cosine decay; bf16 autocast; gradient clipping at 1. A fixed number of steps (not
 wall time) makes a run reproducible: same spec, same thread count -> same weights.
 
+Speed on a shared 2-core CPU (measured, 2026-11-29): one thread, not two. With other jobs running, two OpenMP threads
+spin-wait for each other and burnt 4.1 s of CPU per step against 1.2 s for one thread. Training also uses the
+plain ("math") scaled-dot-product attention kernel: the fused CPU flash-attention backward was half of a step's time
+at these tiny sizes (64 tokens, 32-dim heads), and math cost ~25% less CPU per step. Both are training-only settings;
+the saved weights are ordinary open_clip weights.
+
 Weights are saved as fp16 safetensors (a plain open_clip state dict) and load with
 ``open_clip.add_model_config(config); open_clip.create_model(name, pretrained=path)``; the held-out accuracy in a
 model card is measured on the weights loaded back through that path.
@@ -29,6 +35,18 @@ from .world import CLASS_NAMES
 
 TRAIN_STREAM = "train"
 HELDOUT_STREAM = "heldout"
+MONITOR_STREAM = "monitor"
+
+
+def _attention_kernel(name: str):
+    from contextlib import nullcontext
+
+    from torch.nn.attention import SDPBackend, sdpa_kernel
+
+    kernels = {"math": lambda: sdpa_kernel(SDPBackend.MATH), "default": nullcontext}
+    if name not in kernels:
+        raise ValueError(f"attention kernel {name!r} unknown; choose one of {sorted(kernels)}")
+    return kernels[name]
 
 
 @dataclass(frozen=True)
@@ -44,7 +62,9 @@ class TrainSpec:
     data_seed: int = 0         # which images (shared by a family so smaller pools are prefixes)
     eval_images: int = 600
     bf16: bool = True
-    threads: int = 2
+    threads: int = 1
+    attention: str = "math"    # scaled-dot-product kernel for training: "math" or "default" (torch's choice)
+    monitor_every: int = 0     # log zero-shot accuracy on 120 monitoring images (stream "monitor") every N steps
 
     @property
     def name(self) -> str:
@@ -96,8 +116,17 @@ class Pool:
     parts: list[tuple[str, ...]]
 
 
-def build_pool(n: int, seed: int, stream: str = TRAIN_STREAM, size: int = IMAGE_SIZE) -> Pool:
-    """The first ``n`` images of a stream (class-balanced, deterministic)."""
+def build_pool(n: int, seed: int, stream: str = TRAIN_STREAM, size: int = IMAGE_SIZE,
+               cache_dir: str | Path | None = None) -> Pool:
+    """The first ``n`` images of a stream (class-balanced, deterministic). With ``cache_dir``, the pool is kept in
+    ``<cache_dir>/<stream>-<seed>-<n>-<size>-<world hash>.npz`` and reused (rendering 40k images takes minutes)."""
+    cache = None
+    if cache_dir is not None:
+        cache = Path(cache_dir) / f"{stream}-{seed}-{n}-{size}-{world_hash()}.npz"
+        if cache.is_file():
+            z = np.load(cache, allow_pickle=False)
+            parts = [tuple(p.split("|")) if p else () for p in z["parts"].tolist()]
+            return Pool(torch.from_numpy(z["images"]), torch.from_numpy(z["labels"]), parts)
     images = np.empty((n, size, size, 3), np.uint8)
     labels = np.empty(n, np.int64)
     parts = []
@@ -106,7 +135,24 @@ def build_pool(n: int, seed: int, stream: str = TRAIN_STREAM, size: int = IMAGE_
         images[i] = s.image
         labels[i] = i % len(CLASS_NAMES)
         parts.append(s.parts)
-    return Pool(torch.from_numpy(images).permute(0, 3, 1, 2).contiguous(), torch.from_numpy(labels), parts)
+    pool = Pool(torch.from_numpy(images).permute(0, 3, 1, 2).contiguous(), torch.from_numpy(labels), parts)
+    if cache is not None:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cache.with_suffix(".tmp.npz")
+        np.savez(tmp, images=pool.images.numpy(), labels=pool.labels.numpy(),
+                 parts=np.array(["|".join(p) for p in parts]))
+        tmp.replace(cache)
+    return pool
+
+
+def world_hash() -> str:
+    """Hash of the world's source (shapes, world, render): a cached pool is reused only for the same world."""
+    import hashlib
+
+    h = hashlib.sha256()
+    for mod in ("shapes.py", "world.py", "render.py"):
+        h.update((Path(__file__).parent / mod).read_bytes())
+    return h.hexdigest()[:12]
 
 
 def lr_at(step: int, spec: TrainSpec) -> float:
@@ -182,19 +228,21 @@ def train(spec: TrainSpec, pool: Pool | None = None, log: Callable[[str], None] 
     loss_fn = open_clip.loss.ClipLoss()
     gen = torch.Generator().manual_seed(spec.seed)
     cap_rng = np.random.default_rng(np.random.SeedSequence([spec.seed, 7]))
-    losses = []
+    losses, monitor = [], []
+    mon_pool = build_pool(120, spec.seed, MONITOR_STREAM) if spec.monitor_every else None
     model.train()
     t1 = time.perf_counter()
+    kernel = _attention_kernel(spec.attention)
     for step in range(spec.steps):
         for g in opt.param_groups:
             g["lr"] = lr_at(step, spec)
         idx = torch.randint(len(pool.labels), (spec.batch_size,), generator=gen)
         texts = tokenizer([caption(CLASS_NAMES[int(pool.labels[i])], pool.parts[int(i)], cap_rng) for i in idx])
-        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=spec.bf16):
+        with kernel(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=spec.bf16):
             img_f, txt_f, scale = model(norm(pool.images[idx]), texts)
             loss = loss_fn(img_f.float(), txt_f.float(), scale.float())
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
         with torch.no_grad():
@@ -204,9 +252,15 @@ def train(spec: TrainSpec, pool: Pool | None = None, log: Callable[[str], None] 
             el = time.perf_counter() - t1
             log(f"[{name}] step {step + 1}/{spec.steps} loss {losses[-1]:.4f} lr {lr_at(step, spec):.2e} "
                 f"{(step + 1) * spec.batch_size / max(el, 1e-9):.0f} img/s")
+        if mon_pool is not None and (step + 1) % spec.monitor_every == 0:
+            model.eval()
+            acc = zero_shot_accuracy(model, tokenizer, mon_pool)["top1"]
+            model.train()
+            monitor.append([step + 1, round(acc, 4)])
+            log(f"[{name}] step {step + 1}: monitoring top-1 {acc:.3f} (120 images, stream {MONITOR_STREAM!r})")
     model.eval()
     t_train = time.perf_counter() - t1
     record = {"spec": asdict(spec), "model": name, "losses": losses, "data_seconds": round(t_data, 1),
               "train_seconds": round(t_train, 1), "images_per_second": round(spec.steps * spec.batch_size / t_train, 1),
-              "n_params": sum(p.numel() for p in model.parameters())}
+              "n_params": sum(p.numel() for p in model.parameters()), "monitor": monitor}
     return model, record

@@ -8,7 +8,7 @@ Rules the world keeps (checked in ``tests/demo/test_world.py``):
 * colour alone does not separate parts: the three snowballs are one white, the car's cabin has the body's colour, the
   two branch tiers of the pine tree are one green, the rocket's nose and fins are one red, door / trunk / hull / mast
   are one brown and differ by shape or texture (solid, bark stripes, plank stripes);
-* parts are large: at the median object size each part covers two or more 8x8 patches at 64 px.
+* parts are large: at 64 px the median part covers 25% or more of two or more 8x8 patches (area >= 1.5 patches).
 
 Part names are global: a part used by two classes has one name, one index and one set of phrases.
 """
