@@ -21,7 +21,8 @@ from submitit.helpers import Checkpointable
 
 from generator.errors import UserError
 from generator.runner.shards import shard_path
-from generator.runner.suite_run import Events, Outcome, PrintEvents, SuitePlan, Task, execute, make_tasks
+from generator.runner.suite_run import (Events, LogEvents, Outcome, PrintEvents, SuitePlan, Task, execute, log,
+                                        make_tasks)
 
 
 class ShardWatcher:
@@ -36,7 +37,7 @@ class ShardWatcher:
         for (model_id, dataset, key), (path, name) in list(self.waiting.items()):
             if path.is_file():
                 del self.waiting[(model_id, dataset, key)]
-                self.events.unit_finished(Outcome(model_id, dataset, key, name, "computed"))
+                self.events.unit_done_elsewhere(model_id, dataset, name)
 
 
 def _wait(done: Callable[[], bool], watcher: ShardWatcher, every: float = 1.0) -> None:
@@ -49,13 +50,21 @@ def _wait(done: Callable[[], bool], watcher: ShardWatcher, every: float = 1.0) -
 # ------------------------------------------------------------------------------------------------------ local
 
 
-def _run_tasks(tasks: list[Task], device: str | None) -> list[Outcome]:
-    """Body of a local worker process: its tasks, on its device."""
-    events = PrintEvents()
+def _run_tasks(tasks: list[Task], device: str | None, log_file: str | None) -> list[Outcome]:
+    """Body of a local worker process: its tasks, on its device, logging into the run's log file."""
+    import logging
+    import os
+
+    if log_file:
+        handler = logging.FileHandler(log_file, encoding="utf-8")
+        handler.setFormatter(logging.Formatter(f"%(asctime)s %(levelname)s [worker {os.getpid()} {device or ''}] %(message)s"))
+        log.addHandler(handler)
+        log.setLevel(logging.DEBUG)
+        log.propagate = False
     out = []
     for task in tasks:
         task.device = device
-        out += execute(task, events)
+        out += execute(task, LogEvents())
     return out
 
 
@@ -91,7 +100,8 @@ class LocalExecutor:
         events.message(f"{len(devices)} local workers on {', '.join(d or 'cpu' for d in devices)}")
         watcher = ShardWatcher(sp, events)
         with ProcessPoolExecutor(len(devices), mp_context=mp.get_context("spawn")) as pool:
-            futures = [pool.submit(_run_tasks, share, d) for share, d in zip(shares, devices) if share]
+            log_file = next((h.baseFilename for h in log.handlers if hasattr(h, "baseFilename")), None)
+            futures = [pool.submit(_run_tasks, share, d, log_file) for share, d in zip(shares, devices) if share]
             _wait(lambda: all(f.done() for f in futures), watcher)
             out = []
             for f in futures:

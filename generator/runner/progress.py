@@ -102,10 +102,15 @@ class RunProgress(Events):
         if o.status == "failed" and not self.quiet:
             self.bars.console.print(f"[red]failed[/red] {o.model_id} / {o.dataset} / {o.name}{extra}",
                                     highlight=False)
-        if o.status == "skipped":
-            return  # counted as done from the start
-        task = self._show_dataset(o.model_id, o.dataset)
-        for t in (self.suite, self.models[o.model_id], task):
+        if o.status != "skipped":  # skipped units were counted as done from the start
+            self._advance(o.model_id, o.dataset)
+
+    def unit_done_elsewhere(self, model_id: str, dataset: str, name: str) -> None:
+        self._advance(model_id, dataset)
+
+    def _advance(self, model_id: str, dataset: str) -> None:
+        task = self._show_dataset(model_id, dataset)
+        for t in (self.suite, self.models[model_id], task):
             self.bars.advance(t)
         t = self.bars.tasks[self.klass]
         self.bars.update(self.klass, completed=t.total)

@@ -250,6 +250,9 @@ class Events:
 
     def unit_finished(self, outcome: Outcome) -> None: ...
 
+    def unit_done_elsewhere(self, model_id: str, dataset: str, name: str) -> None:
+        """A worker in another process wrote this unit's shard (it logs the unit itself)."""
+
 
 class PrintEvents(Events):
     """For workers in other processes (SLURM, local GPU workers): lines on stdout, which submitit keeps."""
@@ -260,6 +263,18 @@ class PrintEvents(Events):
     def unit_finished(self, o):
         extra = f": {o.error}" if o.error else ""
         print(f"[{o.model_id} / {o.dataset}] {o.name}: {o.status} ({o.seconds:.1f}s){extra}", flush=True)
+
+
+class LogEvents(Events):
+    """For local worker processes: into the run's log file (the parent process draws the progress bars)."""
+
+    def message(self, text):
+        log.info(text)
+
+    def unit_finished(self, o):
+        extra = f": {o.error}" if o.error else ""
+        (log.warning if o.status == "failed" else log.info)(
+            f"{o.model_id} / {o.dataset} / {o.name}: {o.status} ({o.seconds:.2f}s){extra}")
 
 
 _WORKER_MODEL: dict = {}   # the one model this worker process holds: {key: LoadedModel}
