@@ -159,7 +159,7 @@ def plan_suite(suite, opts: RunOptions, say=lambda msg: None) -> SuitePlan:
             continue
         specs[spec.id] = m
     plan_device = "cpu" if (opts.executor or suite.executor.kind) == "slurm" else (opts.device or suite.device)
-    pairs = []
+    pairs, failed = [], {}   # failed: (dataset, message) -> model ids, so a dataset's problem is said once
     for model_id, m in specs.items():
         for ds in datasets:
             if ds.name not in pools:
@@ -168,11 +168,14 @@ def plan_suite(suite, opts: RunOptions, say=lambda msg: None) -> SuitePlan:
             try:
                 p = engine.plan(replace(req, device=plan_device))
             except UserError as e:
-                problems.append(f"{model_id} on {ds.name}: {e}")
+                failed.setdefault((ds.name, str(e)), []).append(model_id)
                 continue
             units = p.units[:opts.max_units] if opts.max_units else list(p.units)
             done = {u.key for u in units if shard_path(opts.out, u).is_file()}
             pairs.append(Pair(model_id, ds.name, req, p, units, done))
+    for (ds_name, msg), ids in failed.items():
+        who = "every model" if len(ids) == len(specs) and len(ids) > 1 else ", ".join(ids)
+        problems.append(f"{suite.source or suite.name}: dataset {ds_name} with {who}: {msg}")
     if not pairs and not problems:
         problems.append("nothing selected: check --model / --dataset against the suite's models and datasets")
     return SuitePlan(suite, opts, pairs, list(dict.fromkeys(problems)))
@@ -181,7 +184,10 @@ def plan_suite(suite, opts: RunOptions, say=lambda msg: None) -> SuitePlan:
 def require_plan(sp: SuitePlan) -> None:
     """UserError listing every problem unless ``--keep-going`` and something can run."""
     if sp.problems and not (sp.options.keep_going and sp.pairs):
-        name = sp.suite.name
+        from generator.suite import PRESET_DIR
+
+        source = sp.suite.source
+        name = source if source and Path(source).parent != PRESET_DIR else sp.suite.name
         hint = (f"\n`mkbench models --suite {name}` and `mkbench datasets {name}` show what is here; docs/cluster.md "
                 "says how to provide the paper's weights and data")
         hint += "" if sp.options.keep_going else "\n(--keep-going runs what can run and reports the rest)"
