@@ -57,7 +57,8 @@ def _run_tasks(tasks: list[Task], device: str | None, log_file: str | None) -> l
 
     if log_file:
         handler = logging.FileHandler(log_file, encoding="utf-8")
-        handler.setFormatter(logging.Formatter(f"%(asctime)s %(levelname)s [worker {os.getpid()} {device or ''}] %(message)s"))
+        label = f"worker {os.getpid()}" + (f" {device}" if device else "")
+        handler.setFormatter(logging.Formatter(f"%(asctime)s %(levelname)s [{label}] %(message)s"))
         log.addHandler(handler)
         log.setLevel(logging.DEBUG)
         log.propagate = False

@@ -14,6 +14,7 @@
 """
 from __future__ import annotations
 
+import json
 import logging
 import os
 import re
@@ -324,7 +325,8 @@ def execute(task: Task, events: Events = Events(), plans: Optional[dict] = None)
             try:
                 p = engine.plan(req)
             except UserError as e:
-                outcomes += [Outcome(task.model_id, req.dataset_name, k, "?", "failed", error=str(e)) for k in item.keys]
+                outcomes += [Outcome(task.model_id, req.dataset_name, k, "?", "failed", error=str(e))
+                             for k in item.keys]
                 continue
         outcomes += _run_item(p, task, item.keys, events)
     return outcomes
@@ -402,7 +404,6 @@ def merge_pair(pair: Pair, device: Optional[str] = None) -> str:
     mark = {"config_hash": stable_hash(config), "units": stable_hash([u.key for u in p.units])}
     files = [p.results_dir / f for f in ("images.jsonl", "classes.json", "summary.json")]
     try:
-        import json
         if json.loads(_mark_path(pair).read_text()) == mark and all(f.is_file() for f in files):
             return "up to date"
     except (OSError, ValueError):
