@@ -59,6 +59,10 @@ def suite_options(fn):
                      help="Part-overlay PNGs for the first N images of each class."),
         click.option("--weights-cache", type=click.Path(file_okay=False), metavar="DIR",
                      help="open_clip / Hugging Face cache folder holding the weights (default: theirs)."),
+        click.option("--no-feature-cache", "no_feature_cache", is_flag=True,
+                     help="Do not reuse or store image features (OUT/.cache/features: per class, the encode pass with "
+                     "float16 patch features and the prompt embeddings; ViT-B/16 on ImageNet ~15 MB per class, ~15 GB "
+                     "per model). Results are the same either way."),
         click.option("--dry-run", is_flag=True, help="Plan and report what would run; compute nothing."),
         click.option("-q", "--quiet", is_flag=True, help="No progress bars (CI); errors and a one-line report."),
     ]
@@ -66,7 +70,7 @@ def suite_options(fn):
 
 
 def _run(suite, out, executor, workers, cluster, device, models, datasets, max_units, keep_going, overlays_per_class,
-         weights_cache, dry_run, quiet):
+         weights_cache, dry_run, quiet, no_feature_cache=False):
     from generator.runner.orchestrate import run_suite
     from generator.runner.suite_run import RunOptions
     from generator.suite import load_suite
@@ -74,7 +78,8 @@ def _run(suite, out, executor, workers, cluster, device, models, datasets, max_u
     s = load_suite(suite)
     opts = RunOptions(out=Path(out), executor=executor, workers=workers, cluster=cluster, device=device,
                       models=tuple(models), datasets=tuple(datasets), max_units=max_units, keep_going=keep_going,
-                      overlays_per_class=overlays_per_class, weights_cache=weights_cache)
+                      overlays_per_class=overlays_per_class, weights_cache=weights_cache,
+                      feature_cache=not no_feature_cache)
     return run_suite(s, opts, quiet=quiet, dry_run=dry_run)
 
 

@@ -118,13 +118,30 @@ def _method_result(ids, part_embeds, image_embed, pred: int, bank: TextBank, cfg
         curve=mi_curve(vision, language), part_map=part_map)
 
 
+def _cached_part_embeddings(model, raw, pix, cfg, normalize, device, batch_size, cache):
+    found = cache.get(pix) if cache is not None else None
+    if found is not None:
+        return found
+    per_image = _part_embeddings(model, raw, pix, cfg, normalize, device, batch_size)
+    if cache is not None:
+        cache.put(pix, per_image)
+    return per_image
+
+
 def explain_batch(model, images: torch.Tensor, raw: np.ndarray, bank: TextBank, cfg, seed: int,
-                  normalize, batch_size: int = 64) -> list[ImageExplanation]:
+                  normalize, batch_size: int = 64, encoded: features.EncodedImages | None = None,
+                  prompt_cache=None) -> list[ImageExplanation]:
     """Explain a class batch. ``images`` (B, 3, S, S) normalised; ``raw`` uint8 (B, S, S, 3) the same images;
-    ``normalize`` maps uint8 (N, S, S, 3) to a normalised tensor (N, 3, S, S); ``cfg`` a MethodConfig."""
+    ``normalize`` maps uint8 (N, S, S, 3) to a normalised tensor (N, 3, S, S); ``cfg`` a MethodConfig.
+
+    Optional reuse of earlier work (the caller owns any storage; this module knows no files):
+    ``encoded``: the :func:`features.encode_images` output of ``images`` (then no encode pass runs);
+    ``prompt_cache``: an object with ``get(pix)`` -> the per-image ``(part ids, (L, D) mean prompt embeddings or
+    None)`` list for the pixel part maps ``pix`` (B, S, S), or None when it has none, and ``put(pix, per_image)``;
+    the prompt settings of ``cfg`` are the caller's to key on."""
     device = images.device
     size = int(images.shape[-1])
-    enc = features.encode_images(model, images, facet=cfg.facet)
+    enc = encoded if encoded is not None else features.encode_images(model, images, facet=cfg.facet)
     logits, preds = zero_shot(enc.embeds, bank.class_embeds)
     fg = foreground.foreground_masks(enc.patches, cfg.foreground_component, cfg.foreground_threshold,
                                      cfg.second_component_min_patches)
@@ -134,7 +151,7 @@ def explain_batch(model, images: torch.Tensor, raw: np.ndarray, bank: TextBank, 
     for method in cfg.methods:
         maps = parts.part_maps(enc.patches, fg, method, cfg.n_parts, seed, **_part_kwargs(method, cfg))
         pix = parts.pixel_part_maps(maps, size, keep)
-        per_image = _part_embeddings(model, raw, pix, cfg, normalize, device, batch_size)
+        per_image = _cached_part_embeddings(model, raw, pix, cfg, normalize, device, batch_size, prompt_cache)
         for i, (ids, part_embeds) in enumerate(per_image):
             out[i].methods[method] = _method_result(ids, part_embeds, enc.embeds[i], out[i].prediction, bank,
                                                     cfg, pix[i])

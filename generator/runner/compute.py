@@ -5,7 +5,8 @@
 2. :func:`compute` skips units whose shard file already holds their key; the model is loaded (once) only
    if some unit is left. Each unit = one class folder = one batch for :func:`explain_batch`; its image
    records, class record and overlays are written, the shard last (atomically), so an interrupted run
-   resumes where it stopped.
+   resumes where it stopped. The encode pass and the prompt embeddings of a class are cached per model
+   (:mod:`generator.runner.feature_cache`, ``OUT/.cache/features``) unless ``feature_cache=False``.
 3. :func:`generator.runner.merge.merge` writes ``OUT/<dataset>/<model-id>/`` from the shards.
 
 A pool with fewer than u (``language_topk``) descriptors is accepted: D_y then holds all N descriptors
@@ -23,6 +24,7 @@ from generator.registry import datasets as ds_registry
 from generator.registry import models as model_registry
 from generator.registry.descriptors import load_pool
 from generator.runner import records as rec
+from generator.runner.device import apply_precision, effective_precision
 from generator.runner.merge import merge
 from generator.runner.overlays import write_overlay
 from generator.runner.shards import read_shard, shard_path, write_shard
@@ -48,6 +50,8 @@ class ComputeRequest:
     overlays_per_class: int = 4
     text_cache: Optional[Path] = None                # default OUT/.cache/text
     weights_cache: Optional[str] = None              # open_clip / HF cache folder (default: theirs)
+    precision: str = "fp32"                          # amp | fp32 of the image tower; CPU is always fp32
+    feature_cache: bool = True                       # reuse image features: OUT/.cache/features (feature_cache.py)
 
 
 @dataclass
@@ -61,6 +65,7 @@ class Plan:
     weights: str                  # weights identity
     cfg: MethodConfig
     units: list[WorkUnit]
+    precision: str = "fp32"       # effective precision of the image tower (in the unit keys)
 
     @property
     def results_dir(self) -> Path:
@@ -72,7 +77,7 @@ class Plan:
                 "dataset": {"name": self.dataset.name, "classes": self.dataset.classnames},
                 "templates": {"name": self.templates_name, "templates": self.templates},
                 "descriptors": {"sha256": self.pool.sha256, "n": len(self.pool.descriptors)},
-                "method": self.cfg.to_dict(), "seed": self.request.seed,
+                "method": self.cfg.to_dict(), "seed": self.request.seed, "precision": self.precision,
                 "overlays_per_class": self.request.overlays_per_class}
 
 
@@ -107,8 +112,9 @@ def resolve_device(device: str) -> str:
     return device
 
 
-def plan(req: ComputeRequest) -> Plan:
-    """Validate the request and list the work units (no model is built, no image decoded)."""
+def plan(req: ComputeRequest, run_device: Optional[str] = None) -> Plan:
+    """Validate the request and list the work units (no model is built, no image decoded). ``run_device``: the
+    device the units will run on when not this machine's (a SLURM planner); it decides the effective precision."""
     if req.batch_size < 1:
         raise UserError(f"--batch-size {req.batch_size}: must be at least 1")
     dataset = ds_registry.scan_image_folder(req.dataset_dir, name=req.dataset_name, class_names=req.class_names)
@@ -120,8 +126,10 @@ def plan(req: ComputeRequest) -> Plan:
     spec = model_registry.resolve_model(req.model, req.pretrained, req.model_config)
     weights_file = model_registry.check_weights(spec, req.weights_cache)  # fail fast, before any work
     weights = model_registry.weights_identity(spec, weights_file, req.seed)
-    units = make_units(dataset, spec.id, weights, pool.sha256, templates, cfg, req.seed, req.overlays_per_class)
-    return Plan(req, dataset, templates_name, templates, pool, spec, weights, cfg, units)
+    precision = effective_precision(run_device or req.device, req.precision)
+    units = make_units(dataset, spec.id, weights, pool.sha256, templates, cfg, req.seed, req.overlays_per_class,
+                       precision=precision)
+    return Plan(req, dataset, templates_name, templates, pool, spec, weights, cfg, units, precision)
 
 
 class _Engine:
@@ -142,6 +150,7 @@ class _Engine:
                 self.progress(f"loading model {self.p.spec.id} on {req.device}")
                 self.loaded = model_registry.load_model(self.p.spec, device=req.device, seed=req.seed,
                                                         cache_dir=req.weights_cache)
+                apply_precision(self.loaded, req.device, self.p.precision)
             self.pre = ds_registry.Preprocess(self.loaded.image_size, self.loaded.mean, self.loaded.std)
             cache = req.text_cache or Path(req.out) / ".cache" / "text"
             self.progress(f"encoding {len(self.p.dataset.classes)} class names and "
@@ -163,6 +172,27 @@ def _ground_truth(dataset, rel_image: str, explanation):
     return None
 
 
+def _encode(p: Plan, unit: WorkUnit, eng: _Engine, images):
+    """(the class's encode pass, patches float16-rounded; the prompt store or None): from the feature cache
+    when ``p.request.feature_cache`` and it holds them. The rounding happens with or without the cache, so
+    results never depend on it (:mod:`generator.runner.feature_cache`)."""
+    from generator.method import features
+    from generator.runner.feature_cache import FeatureCache, round_patches
+
+    def encode():
+        return round_patches(features.encode_images(eng.loaded.model, images, facet=p.cfg.facet))
+
+    if not p.request.feature_cache:
+        return encode(), None
+    cache, pre = FeatureCache(p.request.out, p.weights), eng.pre
+    key = cache.encode_key(p.dataset.root, unit.files, p.cfg.facet, pre.size, pre.mean, pre.std, p.precision)
+    enc = cache.load_encoded(key, len(unit.files), images.device)
+    if enc is None:
+        enc = encode()
+        cache.save_encoded(key, enc)
+    return enc, cache.prompt_store(key, p.cfg, images.device)
+
+
 def run_unit(p: Plan, unit: WorkUnit, engine: _Engine) -> dict:
     """Explain one class folder and write its overlays and shard; returns the shard payload."""
     from generator.method.explain import explain_batch
@@ -174,8 +204,10 @@ def run_unit(p: Plan, unit: WorkUnit, engine: _Engine) -> dict:
     root = p.dataset.root
     images, raw = eng.pre.load_batch([root / f for f in unit.files], device=req.device)
     try:
+        encoded, prompt_cache = _encode(p, unit, eng, images)
         explanations = explain_batch(eng.loaded.model, images, raw, eng.bank, p.cfg, req.seed,
-                                     normalize=lambda r: eng.pre.normalize(r, req.device), batch_size=req.batch_size)
+                                     normalize=lambda r: eng.pre.normalize(r, req.device), batch_size=req.batch_size,
+                                     encoded=encoded, prompt_cache=prompt_cache)
     except ValueError as e:  # the method steps raise ValueError for data they cannot handle (e.g. too few patches)
         raise UserError(f"{root / unit.folder}: cannot explain this class with {p.spec.id}: {e}") from None
     image_records = []

@@ -7,7 +7,8 @@ caller of it in :mod:`generator.method.features` casts the outputs back to float
 (SVD, k-means, Sinkhorn, MI) stays in float32 as on the CPU. Text embeddings are computed once per model and cached,
 so they stay in float32. The official code runs CLIP in fp16 on CUDA (``clip.load``); autocast is the closer-to-fp32
 choice. Results on CUDA therefore differ from CPU results in the last digits, as any CPU/GPU pair does; the unit keys
-do not include the device or the precision (see :mod:`generator.runner.units`).
+do not include the device, but they include the effective precision (:func:`effective_precision`), so an fp32 result
+is never reused by an amp run (see :mod:`generator.runner.units`).
 """
 from __future__ import annotations
 
@@ -24,6 +25,11 @@ def amp_dtype():
     import torch
 
     return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+
+
+def effective_precision(device: str, precision: str) -> str:
+    """``amp`` only for ``precision == "amp"`` on a CUDA device; ``fp32`` otherwise (CPU is always fp32)."""
+    return "amp" if precision == "amp" and str(device).startswith("cuda") else "fp32"
 
 
 def apply_precision(loaded, device: str, precision: str) -> bool:

@@ -51,6 +51,7 @@ class RunOptions:
     keep_going: bool = False                  # run what can run when some pairs cannot be planned
     overlays_per_class: int = 4
     weights_cache: Optional[str] = None
+    feature_cache: bool = True                # reuse image features from OUT/.cache/features
 
 
 @dataclass
@@ -105,7 +106,21 @@ def _request(suite, model, ds, pool: Path, opts: RunOptions) -> engine.ComputeRe
         class_names=Path(ds.classnames) if ds.classnames else None,
         templates=list(ds.templates) if isinstance(ds.templates, tuple) else ds.templates,
         batch_size=suite.batch_size, seed=suite.seed, device=opts.device or suite.device,
-        method=suite.method_config(), overlays_per_class=opts.overlays_per_class, weights_cache=opts.weights_cache)
+        method=suite.method_config(), overlays_per_class=opts.overlays_per_class, weights_cache=opts.weights_cache,
+        precision=suite.precision, feature_cache=opts.feature_cache)
+
+
+def _slurm_device(suite, opts: RunOptions) -> Optional[str]:
+    """The device SLURM array tasks will run on (the planner may have no GPU; it decides the precision in the
+    unit keys); None for the local executor, which plans on the machine it runs on."""
+    if (opts.executor or suite.executor.kind) != "slurm":
+        return None
+    device = opts.device or suite.device
+    if opts.cluster == "slurm":   # tasks get suite.executor.slurm.gpus_per_node GPUs
+        return "cpu" if device == "cpu" or suite.executor.slurm.gpus_per_node < 1 else "cuda"
+    import torch                  # submitit's local/debug backends run on this machine
+
+    return "cuda" if device == "cuda" or (device == "auto" and torch.cuda.is_available()) else "cpu"
 
 
 def _resolve_model(model):
@@ -160,6 +175,7 @@ def plan_suite(suite, opts: RunOptions, say=lambda msg: None) -> SuitePlan:
             continue
         specs[spec.id] = m
     plan_device = "cpu" if (opts.executor or suite.executor.kind) == "slurm" else (opts.device or suite.device)
+    run_device = _slurm_device(suite, opts)
     pairs, failed = [], {}   # failed: (dataset, message) -> model ids, so a dataset's problem is said once
     for model_id, m in specs.items():
         for ds in datasets:
@@ -167,7 +183,7 @@ def plan_suite(suite, opts: RunOptions, say=lambda msg: None) -> SuitePlan:
                 continue
             req = _request(suite, m, ds, pools[ds.name], opts)
             try:
-                p = engine.plan(replace(req, device=plan_device))
+                p = engine.plan(replace(req, device=plan_device), run_device=run_device)
             except UserError as e:
                 failed.setdefault((ds.name, str(e)), []).append(model_id)
                 continue

@@ -3,8 +3,9 @@
 The key hashes: model id and weights identity, the class's file list (relative path and size of each image:
 cheap, and changes when an image is replaced by a different file), the class names of the whole dataset
 (zero-shot predictions depend on all of them), the descriptor pool's sha256, the templates, the method
-config hash, the seed, the number of overlays, and the result schema's major version. Anything else (batch
-size, device, output folder) does not change the result's meaning and is left out.
+config hash, the seed, the number of overlays, the effective precision of the image tower (``amp`` | ``fp32``,
+:func:`generator.runner.device.effective_precision`) and the result schema's major version. Anything else (batch
+size, device, output folder, the feature cache) does not change the result's meaning and is left out.
 """
 from __future__ import annotations
 
@@ -31,11 +32,12 @@ class WorkUnit:
 
 
 def make_units(dataset, model_id: str, weights: str, descriptor_sha256: str, templates: list[str], cfg,
-               seed: int, overlays_per_class: int) -> list[WorkUnit]:
+               seed: int, overlays_per_class: int, precision: str = "fp32") -> list[WorkUnit]:
     """One unit per class of ``dataset`` (an :class:`~generator.registry.datasets.ImageFolder`)."""
     common = {"model": model_id, "weights": weights, "classnames": dataset.classnames,
               "descriptors": descriptor_sha256, "templates": list(templates), "method": cfg.hash(),
-              "seed": seed, "overlays": overlays_per_class, "schema_major": schema_major(SCHEMA_VERSION)}
+              "seed": seed, "overlays": overlays_per_class, "precision": precision,
+              "schema_major": schema_major(SCHEMA_VERSION)}
     units = []
     for c in dataset.classes:
         files = tuple(dataset.relative(p) for p in c.files)
