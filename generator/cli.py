@@ -17,6 +17,7 @@ COMMANDS: dict[str, str] = {
     "descriptors": "generator.commands.descriptors:descriptors", "validate": "generator.commands.validate:validate",
     "train-demo": "generator.commands.demo:train_demo",
     "make-demo-dataset": "generator.commands.demo:make_demo_dataset",
+    "site": "generator.commands.site:site", "serve": "generator.commands.site:serve",
 }
 
 

@@ -1,0 +1,181 @@
+"""Find and read result files (only through :mod:`generator.results.io`) and reduce each (dataset, model) run to
+what the site shows: summary, per-class records, bootstrap intervals over images and a few example images.
+
+Layout read: ``RESULTS/<dataset>/<model-id>/{summary.json, classes.json, images.jsonl}``; overlay PNG paths in
+image records are resolved against the run folder, then the dataset folder, then ``RESULTS``.
+Runs are independent, so they are read in parallel worker processes (``jobs``).
+"""
+from __future__ import annotations
+
+import os
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Optional
+
+import numpy as np
+
+from generator.errors import UserError
+from generator.results.io import read_classes, read_images, read_summary
+from generator.results.schema import ClassRecord, Summary
+
+from .stats import Interval, bootstrap_means
+
+METHOD_ORDER = ("pca", "kmeans")
+
+
+def ordered_methods(names) -> list[str]:
+    names = set(names)
+    return [m for m in METHOD_ORDER if m in names] + sorted(names - set(METHOD_ORDER))
+
+
+@dataclass
+class ExamplePart:
+    color: str
+    descriptors: list[str]
+    area: float
+
+
+@dataclass
+class ExampleView:
+    overlay: Optional[Path]  # absolute path of the overlay PNG, None when absent
+    parts: list[ExamplePart]
+    mutual: list[str]
+    mi: float
+
+
+@dataclass
+class Example:
+    image: str
+    prediction: str
+    correct: bool
+    methods: dict[str, ExampleView]
+
+
+@dataclass
+class Run:
+    dataset: str
+    model_id: str
+    folder: Path
+    summary: Summary
+    classes: list[ClassRecord]
+    methods: list[str]
+    n_records: int
+    ci: dict[str, Interval]          # "top1", "mi.<method>", "auc.<method>"
+    sample_means: dict[str, float]   # the same statistics recomputed from images.jsonl
+    examples: dict[str, list[Example]]
+    warnings: list[str] = field(default_factory=list)
+
+
+def discover(results) -> dict[str, list[Path]]:
+    """{dataset: [run folders]} for every ``RESULTS/<dataset>/<model-id>/summary.json``."""
+    root = Path(results)
+    if not root.is_dir():
+        raise UserError(f"{root}: results folder not found; pass --results DIR (the --out of `mkbench compute`)")
+    found: dict[str, list[Path]] = {}
+    for summary in sorted(root.glob("*/*/summary.json")):
+        found.setdefault(summary.parent.parent.name, []).append(summary.parent)
+    if not found:
+        hint = ""
+        if any(root.glob("*/summary.json")):
+            hint = f" ({root} looks like one dataset's folder: pass its parent, {root.parent})"
+        raise UserError(f"{root}: no results found: expected {root}/<dataset>/<model-id>/summary.json{hint}; "
+                        "run `mkbench compute` first")
+    return found
+
+
+def _resolve(rel: Optional[str], folder: Path, root: Path) -> Optional[Path]:
+    if not rel:
+        return None
+    for base in (folder, folder.parent, root):
+        p = os.path.join(base, rel)
+        if os.path.isfile(p):
+            return Path(os.path.abspath(p))
+    return None
+
+
+def load_run(folder, root, n_boot: int = 1000, n_examples: int = 2, seed: int = 0) -> Run:
+    """Read one run folder and reduce it (see the module docstring)."""
+    folder, root = Path(folder), Path(root)
+    try:
+        summary = read_summary(folder / "summary.json")
+        classes = read_classes(folder / "classes.json").classes
+        records = read_images(folder / "images.jsonl")
+    except (FileNotFoundError, ValueError) as e:
+        raise UserError(str(e)) from None
+    warnings = []
+    methods = ordered_methods(summary.methods)
+    missing = [m for m in methods if any(m not in r.methods for r in records)]
+    if missing:
+        warnings.append(f"{folder}: some image records lack method(s) {missing}; no intervals for them")
+        methods_ci = [m for m in methods if m not in missing]
+    else:
+        methods_ci = methods
+
+    cols = {"top1": np.array([100.0 * r.correct for r in records])}
+    for m in methods_ci:
+        pad = max([len(summary.methods[m].curve)] + [len(r.methods[m].curve) for r in records])
+        cols[f"mi.{m}"] = np.array([r.methods[m].curve[0] if r.methods[m].curve else r.methods[m].mi
+                                    for r in records])
+        cols[f"auc.{m}"] = np.array([sum(r.methods[m].curve) / pad for r in records])
+    keys = list(cols)
+    matrix = np.stack([cols[k] for k in keys], axis=1) if records else np.zeros((0, len(keys)))
+    intervals = bootstrap_means(matrix, n_boot=n_boot, seed=seed)
+    ci = dict(zip(keys, intervals))
+    sample_means = {k: float(matrix[:, i].mean()) if len(matrix) else float("nan") for i, k in enumerate(keys)}
+    stated = {"top1": summary.top1, **{f"{k}.{m}": getattr(summary.methods[m], k) for m in methods_ci
+                                       for k in ("mi", "auc")}}
+    off = [k for k, v in stated.items() if records and abs(v - sample_means[k]) > 1e-6 * max(1.0, abs(v))]
+    if off:
+        warnings.append(f"{folder}: summary.json disagrees with images.jsonl on {off}; the intervals are computed "
+                        "from images.jsonl; recompute or re-merge the results")
+
+    by_label: dict[str, list] = {}
+    for r in records:
+        by_label.setdefault(r.label, []).append(r)
+    examples: dict[str, list[Example]] = {}
+    n_missing_overlays = 0
+    for label, recs in by_label.items():
+        recs.sort(key=lambda r: r.image)
+        with_overlay = [r for r in recs if any(v.overlay for v in r.methods.values())]
+        chosen = (with_overlay or recs)[:n_examples]
+        out = []
+        for r in chosen:
+            views = {}
+            for m in ordered_methods(r.methods):
+                v = r.methods[m]
+                path = _resolve(v.overlay, folder, root)
+                n_missing_overlays += bool(v.overlay) and path is None
+                views[m] = ExampleView(path, [ExamplePart(p.color, list(p.descriptors), p.area) for p in v.parts],
+                                       list(v.mutual), v.mi)
+            out.append(Example(r.image, r.prediction, r.correct, views))
+        examples[label] = out
+    if n_missing_overlays:
+        warnings.append(f"{folder}: {n_missing_overlays} overlay file(s) named in images.jsonl were not found")
+    # identity = folder names (unique on disk, used in URLs); display names come from the summary
+    return Run(folder.parent.name, folder.name, folder, summary, classes, methods, len(records), ci, sample_means,
+               examples, warnings)
+
+
+def _load_star(args):
+    return load_run(*args)
+
+
+def load_all(results, n_boot: int = 1000, n_examples: int = 2, jobs: Optional[int] = None,
+             seed: int = 0) -> dict[str, list[Run]]:
+    """Every run under ``results``, grouped by dataset folder name, each list sorted by model id."""
+    found = discover(results)
+    root = Path(results)
+    tasks = [(folder, root, n_boot, n_examples, seed) for folders in found.values() for folder in folders]
+    jobs = max(1, min(jobs or os.cpu_count() or 1, len(tasks)))
+    if jobs == 1:
+        runs = [_load_star(t) for t in tasks]
+    else:
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            runs = list(pool.map(_load_star, tasks))
+    out: dict[str, list[Run]] = {}
+    for (folder, *_), run in zip(tasks, runs):
+        out.setdefault(folder.parent.name, []).append(run)
+    for ds in out:
+        out[ds].sort(key=lambda r: r.model_id)
+    return out

@@ -1,0 +1,493 @@
+"""``mkbench site``: results -> staging folder (Markdown pages, tables, charts, assets, ``mkdocs.yml``) ->
+``mkdocs build --strict`` -> ``site/``.
+
+Pages (per data set ``<ds>``): ``<ds>/index`` leaderboard, ``<ds>/charts``, ``<ds>/models/<model>``,
+``<ds>/classes/index`` and ``<ds>/classes/<class>``, ``<ds>/compare/index`` and ``<ds>/compare/<a>--<b>``;
+site-wide: home, paper reference, citation. The navigation lists only the home, one leaderboard per data set,
+the paper and the citation pages: every other page is reached from those, which keeps the build linear in the
+number of pages (spec of the site: 13 models x 1,000 classes in minutes, not hours).
+
+With ``versioned=True`` the site goes to ``OUT/v<version>/`` and ``OUT/index.html`` redirects to the newest
+version, so cited URLs of older versions stay valid when the folders are kept (see the Pages workflow).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import hashlib
+import json
+import multiprocessing
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Callable, Optional
+
+from generator.errors import UserError
+
+from .assets import write_vendor_assets
+from .escape import unique_slugs
+from .load import load_all
+from .pages import Writer, make_env
+from .paper import load_paper_data
+from .stats import linear_fit, pearson, quartiles, spearman
+from .tables import Column, Table
+from .views import compare_rows, dataset_view, method_label, top_concepts
+
+REPO = Path(__file__).resolve().parents[2]
+STATIC_CHOICES = ("summary", "all", "none")
+
+
+@dataclass
+class SiteOptions:
+    results: Path
+    out: Path = Path("site")
+    staging: Optional[Path] = None
+    templates: Path = REPO / "templates"
+    paper_data: Path = REPO / "data" / "paper"
+    versioned: bool = False
+    site_url: Optional[str] = None
+    n_boot: int = 1000
+    examples: int = 2
+    jobs: Optional[int] = None
+    static_charts: str = "summary"   # "summary": data-set and model charts; "all": also class pages; "none"
+    search: bool = True
+    seed: int = 0
+
+
+@dataclass
+class BuildReport:
+    site_dir: Path
+    n_pages: int
+    n_files: int
+    timings: dict = field(default_factory=dict)
+    warnings: list = field(default_factory=list)
+
+
+def _version(dist: str) -> str:
+    try:
+        return metadata.version(dist)
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def _git_commit(repo: Path) -> Optional[str]:
+    try:
+        out = subprocess.run(["git", "-C", str(repo), "rev-parse", "HEAD"], capture_output=True, text=True,
+                             timeout=10)
+        dirty = subprocess.run(["git", "-C", str(repo), "status", "--porcelain", "--untracked-files=no"],
+                               capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if out.returncode != 0:
+        return None
+    return out.stdout.strip() + ("-dirty" if dirty.stdout.strip() else "")
+
+
+def _build_date() -> dt.datetime:
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch:
+        return dt.datetime.fromtimestamp(int(epoch), tz=dt.timezone.utc)
+    return dt.datetime.now(tz=dt.timezone.utc).replace(microsecond=0)
+
+
+def provenance(opts: SiteOptions) -> dict:
+    import vl_convert as vlc
+
+    config = {k: str(v) for k, v in asdict(opts).items() if k not in ("out", "staging", "results", "jobs")}
+    return {
+        "version": _version("mkbench"),
+        "date": _build_date().isoformat(),
+        "commit": _git_commit(REPO),
+        "config_hash": hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()[:16],
+        "config": config,
+        "tools": {"mkdocs": _version("mkdocs"), "mkdocs-material": _version("mkdocs-material"),
+                  "altair": _version("altair"), "vl-convert-python": _version("vl-convert-python"),
+                  "vega": vlc.get_vega_version(), "vega-embed": vlc.get_vega_embed_version(),
+                  "python": sys.version.split()[0]},
+    }
+
+
+def _leaderboard_table(ds) -> Table:
+    cols = [Column("model", "Model"), Column("model_id", "Model id"), Column("pretrained", "Pretrained"),
+            Column("paper_name", "Paper name"), Column("family", "Family"), Column("architecture", "Architecture"),
+            Column("pretraining_data", "Pretraining data"), Column("resolution", "Resolution"),
+            Column("params_m", "Params (M)", "num", 1), Column("n_images", "Images", "int")]
+    keys = ["top1"] + [f"{k}.{m}" for k in ("mi", "auc") for m in ds.methods]
+    for key in keys:
+        label = "Top-1 (%)" if key == "top1" else f"{key.split('.')[0].upper()} {method_label(key.split('.')[1])}"
+        cols += [Column(key, label, "num"), Column(f"{key}.lo", f"{label} CI low", "num"),
+                 Column(f"{key}.hi", f"{label} CI high", "num"), Column(f"{key}.paper", f"{label} paper", "num"),
+                 Column(f"{key}.diff", f"{label} diff. to paper", "num")]
+    rows = []
+    for mv in ds.models:
+        row = {"model": mv.name, "model_id": mv.id, "pretrained": mv.pretrained, "paper_name": mv.paper_name,
+               "family": mv.family, "architecture": mv.architecture, "pretraining_data": mv.pretraining_data,
+               "resolution": mv.resolution, "params_m": mv.params_m, "n_images": mv.n_images}
+        for key in keys:
+            m = mv.metrics.get(key)
+            if m:
+                row.update({key: m.value, f"{key}.lo": m.lo, f"{key}.hi": m.hi, f"{key}.paper": m.paper,
+                            f"{key}.diff": m.diff})
+        rows.append(row)
+    return Table("leaderboard", f"Leaderboard: {ds.label}", cols, rows,
+                 "Point estimates from summary.json; 95% percentile-bootstrap intervals over images.")
+
+
+def _class_table(ds, mv) -> Table:
+    cols = [Column("class", "Class"), Column("n_images", "Images", "int"), Column("top1", "Top-1 (%)", "num")]
+    for m in ds.methods:
+        cols += [Column(f"mi.{m}", f"MI {method_label(m)}", "num"), Column(f"auc.{m}", f"AUC {method_label(m)}", "num")]
+    rows = []
+    for c in mv.run.classes:
+        row = {"class": c.name, "n_images": c.n_images, "top1": c.top1}
+        for m, res in c.methods.items():
+            row[f"mi.{m}"], row[f"auc.{m}"] = res.mi, res.auc
+        rows.append(row)
+    return Table(f"classes-{mv.slug}", f"Per-class results: {mv.label} on {ds.label}", cols, rows)
+
+
+def _correlations(ds) -> list[dict]:
+    out = []
+    for m in ds.methods:
+        groups: dict[str, list] = {}
+        for mv in ds.models:
+            if f"auc.{m}" in mv.metrics:
+                groups.setdefault(mv.family or "unknown", []).append(mv)
+        groups["all models"] = [mv for g in list(groups.values()) for mv in g]
+        for fam, mvs in groups.items():
+            x = [mv.metrics[f"auc.{m}"].value for mv in mvs]
+            y = [mv.metrics["top1"].value for mv in mvs]
+            slope, intercept = linear_fit(x, y)
+            out.append({"method": m, "family": fam, "n": len(mvs), "pearson": pearson(x, y),
+                        "spearman": spearman(x, y), "slope": slope, "intercept": intercept})
+    return out
+
+
+TEXT_COLUMNS = {"family": "Family", "model": "Model", "data": "Data", "group": "Group"}
+
+
+def _paper_label(key: str) -> str:
+    if key in TEXT_COLUMNS:
+        return TEXT_COLUMNS[key]
+    metric, _, method = key.partition(".")
+    label = "Top-1 (%)" if metric == "top1" else metric.upper()
+    return f"{label} {method_label(method)}" if method else label
+
+
+def _paper_cell(table, row: dict, key: str, mv) -> dict:
+    """A cell of the paper page: the paper's value and, when we have the model on that data set, ours."""
+    if key in TEXT_COLUMNS:
+        return {"text": row.get("paper_name", row["model"]) if key == "model" else row.get(key), "mv": mv}
+    metric, _, method = key.partition(".")
+    paper_value = table.value(row, metric, method or None)
+    ours = []
+    if mv is not None:
+        keys = [key] if method or metric == "top1" else [k for k in mv.metrics if k.startswith(metric + ".")]
+        for k in keys:
+            if k in mv.metrics:
+                v = mv.metrics[k].value
+                ours.append({"label": method_label(k.partition(".")[2]) if not method and metric != "top1" else "",
+                             "value": v, "diff": None if paper_value is None else v - paper_value})
+    return {"paper": paper_value, "ours": ours}
+
+
+def _compare_context(ds, a, b) -> dict:
+    cm = ds.methods[0] if ds.methods else ""
+    rows = compare_rows(ds, a, b, cm)
+    stats = {}
+    for m in ds.methods:
+        d = [r[f"auc_diff.{m}"] for r in rows if r[f"auc_diff.{m}"] is not None]
+        if d:
+            stats[m] = {"a": sum(x > 0 for x in d), "b": sum(x < 0 for x in d), "mean": sum(d) / len(d)}
+    top1_mean = sum(r["top1_diff"] for r in rows) / len(rows) if rows else None
+    return dict(ds=ds, a=a, b=b, rows=rows, concept_method=cm, stats=stats, top1_mean=top1_mean)
+
+
+# (writer, pending pages) inherited by forked page-rendering workers
+_FORK_STATE: tuple = ()
+
+
+def _render_chunk(indices: list[int]) -> tuple[int, int, list]:
+    w, pending = _FORK_STATE
+    w.n_pages, w.n_files, w.links = 0, 0, []
+    for i in indices:
+        rel, template, make_ctx = pending[i]
+        w.page(rel, template, **make_ctx())
+    return w.n_pages, w.n_files, w.links
+
+
+class SiteBuilder:
+    def __init__(self, opts: SiteOptions, log: Callable[[str], None]):
+        self.opts, self.log = opts, log
+        self.timings: dict[str, float] = {}
+        self.warnings: list[str] = []
+        self.pending: list[tuple[str, str, Callable[[], dict]]] = []
+
+    def _queue(self, rel: str, template: str, **ctx) -> None:
+        """Render this page later, with the other bulk pages, possibly in parallel (:meth:`_flush`)."""
+        self.pending.append((rel, template, lambda: ctx))
+
+    def _flush(self, w: Writer) -> None:
+        """Render the queued pages: in ``jobs`` forked workers when there are many and fork is available
+        (the workers inherit the loaded results, nothing is pickled but counts and file lists), else here."""
+        global _FORK_STATE
+        jobs = min(self.opts.jobs or os.cpu_count() or 1, max(1, len(self.pending) // 50))
+        if jobs > 1 and "fork" in multiprocessing.get_all_start_methods():
+            _FORK_STATE = (w, self.pending)
+            chunks = [list(range(i, len(self.pending), jobs)) for i in range(jobs)]
+            try:
+                with multiprocessing.get_context("fork").Pool(jobs) as pool:
+                    results = pool.map(_render_chunk, chunks)
+            finally:
+                _FORK_STATE = ()
+            for n_pages, n_files, links in results:
+                w.n_pages += n_pages
+                w.n_files += n_files
+                w.links += links
+        else:
+            for rel, template, make_ctx in self.pending:
+                w.page(rel, template, **make_ctx())
+        self.pending = []
+
+    def _tick(self, name: str, t0: float) -> float:
+        t = time.perf_counter()
+        self.timings[name] = round(t - t0, 2)
+        return t
+
+    def build(self) -> BuildReport:
+        o = self.opts
+        if o.static_charts not in STATIC_CHOICES:
+            raise UserError(f"--static-charts {o.static_charts!r}: choose one of {', '.join(STATIC_CHOICES)}")
+        if not o.templates.is_dir():
+            raise UserError(f"{o.templates}: templates folder not found; pass --templates DIR")
+        t = time.perf_counter()
+        paper = load_paper_data(o.paper_data)
+        runs = load_all(o.results, n_boot=o.n_boot, n_examples=o.examples, jobs=o.jobs, seed=o.seed)
+        for rs in runs.values():
+            for r in rs:
+                self.warnings += r.warnings
+        t = self._tick("load", t)
+        ds_slugs = unique_slugs(sorted(runs))
+        datasets = [dataset_view(name, ds_slugs[name], rs, paper) for name, rs in sorted(runs.items())]
+        prov = provenance(o)
+        prov["results"] = [{"dataset": ds.label, "model": mv.label, **mv.run.summary.provenance.model_dump(),
+                            "untrained": mv.untrained} for ds in datasets for mv in ds.models]
+        staging = Path(o.staging) if o.staging else Path(tempfile.mkdtemp(prefix="mkbench-site-"))
+        if staging.exists() and o.staging:
+            shutil.rmtree(staging)
+        docs = staging / "docs"
+        docs.mkdir(parents=True)
+        env = make_env(o.templates)
+        common = {"site": prov, "datasets": datasets, "paper": paper, "search": o.search}
+        w = Writer(docs, env, common)
+        for ds in datasets:
+            self._dataset(w, ds)
+        self._flush(w)
+        t = self._tick("pages", t)
+        self._site_pages(w, datasets, paper)
+        shutil.copytree(o.templates / "assets", docs / "assets" / "mkbench")
+        write_vendor_assets(docs, o.templates / "vendor")
+        t = self._tick("assets", t)
+        site_dir = Path(o.out).resolve()
+        if o.versioned:
+            site_dir = site_dir / f"v{prov['version']}"
+        (staging / "overrides").mkdir(exist_ok=True)
+        shutil.copytree(o.templates / "overrides", staging / "overrides", dirs_exist_ok=True)
+        cfg = env.get_template("mkdocs.yml.j2").render(site=prov, datasets=datasets, search=o.search,
+                                                     site_url=o.site_url, site_dir=str(site_dir),
+                                                     hooks=str(Path(__file__).with_name("mkdocs_hooks.py")))
+        (staging / "mkdocs.yml").write_text(cfg, encoding="utf-8")
+        self._mkdocs(staging, site_dir)
+        _place_files(w.links, site_dir)
+        if o.versioned:
+            self._version_index(Path(o.out).resolve(), prov["version"])
+        self._tick("mkdocs", t)
+        if not o.staging:
+            shutil.rmtree(staging, ignore_errors=True)
+        return BuildReport(site_dir, w.n_pages, w.n_files, self.timings, self.warnings)
+
+    # -- one data set -------------------------------------------------------------------------------
+    def _dataset(self, w: Writer, ds) -> None:
+        o, base = self.opts, ds.name
+        static = o.static_charts != "none"
+        board = _leaderboard_table(ds)
+        w.table(f"{base}/tables/leaderboard", board, {"dataset": ds.label})
+        w.page(f"{base}/index.md", "dataset.md.j2", ds=ds, tables_stem=f"{base}/tables/leaderboard",
+               families=sorted({m.family for m in ds.models if m.family}),
+               data_values=sorted({m.pretraining_data for m in ds.models if m.pretraining_data}))
+        # data-set charts
+        order = {m: i for i, m in enumerate(ds.methods)}
+        points = [{"model": mv.label, "family": mv.family or "unknown", "method": method_label(m), "order": order[m],
+                   "auc": mv.metrics[f"auc.{m}"].value, "top1": mv.metrics["top1"].value}
+                  for mv in ds.models for m in ds.methods if f"auc.{m}" in mv.metrics]
+        curves = [{"model": mv.label, "method": method_label(m), "order": order.get(m, 99), "step": i, "mi": v}
+                  for mv in ds.models for m, c in mv.curves.items() for i, v in enumerate(c)]
+        dist = []
+        for mv in ds.models:
+            for m in ds.methods:
+                for metric in ("mi", "auc"):
+                    vals = [getattr(c.methods[m], metric) for c in mv.run.classes if m in c.methods]
+                    q = quartiles(vals)
+                    if q:
+                        dist.append({"model": mv.label, "family": mv.family or "unknown",
+                                     "panel": f"{metric.upper()} · {method_label(m)}", **q})
+        charts = {
+            "auc": w.chart(f"{base}/charts/auc-vs-top1", "auc_vs_top1", points,
+                           "AUC against zero-shot top-1, by family, with least-squares lines per family", static),
+            "curves": w.chart(f"{base}/charts/mean-curves", "curves", curves,
+                              "Mean MI-dynamics curve per model (click a legend entry to highlight)", static),
+            "dist": w.chart(f"{base}/charts/distributions", "distributions", dist,
+                            "Per-class MI and AUC: range, quartiles and median per model", static,
+                            width=220, height=max(120, 22 * len(ds.models))),
+        }
+        corr = _correlations(ds)
+        corr_table = Table("correlations", f"AUC vs top-1 correlations: {ds.label}",
+                           [Column("method", "Parts"), Column("family", "Family"), Column("n", "Models", "int"),
+                            Column("pearson", "Pearson r", "num", 3), Column("spearman", "Spearman rho", "num", 3),
+                            Column("slope", "Slope", "num", 2), Column("intercept", "Intercept", "num", 2)], corr)
+        w.table(f"{base}/tables/correlations", corr_table)
+        w.page(f"{base}/charts.md", "charts.md.j2", ds=ds, charts=charts, corr=corr,
+               tables_stem=f"{base}/tables/correlations",
+               fits=[(t.table, fam, f) for t in ds.paper_tables for fam, f in t.fits.items()])
+        # model pages
+        for mv in ds.models:
+            ct = _class_table(ds, mv)
+            stem = w.table(f"{base}/tables/classes-{mv.slug}", ct)
+            rows = [{"method": method_label(m), "step": i, "mi": v} for m, c in mv.curves.items()
+                    for i, v in enumerate(c)]
+            chart = w.chart(f"{base}/charts/models/{mv.slug}", "model_curve", rows,
+                            f"Mean MI-dynamics curve of {mv.label}", static, width=420, height=240)
+            first = ds.methods[0] if ds.methods else None
+            ranked = sorted((c for c in mv.run.classes if first in c.methods),
+                            key=lambda c: (-c.methods[first].auc, c.name)) if first else []
+            w.page(f"{base}/models/{mv.slug}.md", "model.md.j2", ds=ds, mv=mv, chart=chart, tables_stem=stem,
+                   strongest=ranked[:10], weakest=ranked[::-1][:10], rank_method=first,
+                   shared={m: top_concepts(mv.run.classes, m) for m in ds.methods})
+        # class pages
+        first = ds.methods[0] if ds.methods else None
+        index_rows = []
+        for c in ds.classes:
+            recs = list(ds.records[c].values())
+            aucs = [r.methods[first].auc for r in recs if first in r.methods]
+            index_rows.append({"name": c, "n_models": len(recs), "top1": sum(r.top1 for r in recs) / len(recs),
+                               "auc": sum(aucs) / len(aucs) if aucs else None})
+        w.page(f"{base}/classes/index.md", "classes.md.j2", ds=ds, rows=index_rows)
+        overlay_urls: dict[Path, str] = {}
+        class_static = o.static_charts == "all"
+        for c in ds.classes:
+            slug = ds.class_slugs[c]
+            rows = [{"model": mv.label, "method": method_label(m), "order": order.get(m, 99), "step": i, "mi": v}
+                    for mv in ds.models if c in ds.records and mv.id in ds.records[c]
+                    for m, res in ds.records[c][mv.id].methods.items() for i, v in enumerate(res.curve)]
+            chart = w.chart(f"{base}/charts/classes/{slug}", "curves", rows,
+                            "MI-dynamics curve of this class per model", class_static, width=300, height=200)
+            examples = []
+            for mv in ds.models:
+                for ex in mv.run.examples.get(c, []):
+                    views = {}
+                    for m, v in ex.methods.items():
+                        src = None
+                        if v.overlay is not None:
+                            if v.overlay not in overlay_urls:
+                                name = hashlib.sha1(str(v.overlay).encode()).hexdigest()[:16] + v.overlay.suffix
+                                overlay_urls[v.overlay] = w.copy(f"{base}/overlays/{mv.slug}/{name}", v.overlay)
+                            src = overlay_urls[v.overlay]
+                        views[m] = {"src": src, "view": v}
+                    examples.append({"model": mv, "ex": ex, "views": views})
+            images = sorted({e["ex"].image for e in examples})
+            self._queue(f"{base}/classes/{slug}.md", "class.md.j2", ds=ds, cls=c, recs=ds.records.get(c, {}),
+                   chart=chart, examples=examples, images=images)
+        # comparisons
+        pairs = [(a, b) for i, a in enumerate(ds.models) for b in ds.models[i + 1:]]
+        w.page(f"{base}/compare/index.md", "compare_index.md.j2", ds=ds, pairs=pairs)
+        for a, b in pairs:
+            self.pending.append((f"{base}/compare/{a.slug}--{b.slug}.md", "compare.md.j2",
+                                 functools.partial(_compare_context, ds, a, b)))
+
+    # -- site-wide pages ------------------------------------------------------------------------------
+    def _site_pages(self, w: Writer, datasets, paper) -> None:
+        by_key = {}
+        for ds in datasets:
+            for mv in ds.models:
+                pm = paper.model_for(mv.name, mv.pretrained, mv.run.summary.model_info)
+                if pm:
+                    by_key[(ds.name, pm.key)] = mv
+        ours = []
+        for t in paper.tables:
+            ds = next((d for d in datasets if t in d.paper_tables), None)
+            stem = f"paper/{t.file[:-5]}"
+            cols = [Column(k.replace(".", "_"), k) for k in t.columns]
+            rows = []
+            for r in t.rows:
+                row = {}
+                for k in t.columns:
+                    v = r
+                    for part in k.split("."):
+                        v = v.get(part) if isinstance(v, dict) else None
+                    row[k.replace(".", "_")] = v if k != "model" else r.get("paper_name", r["model"])
+                rows.append(row)
+            w.table(stem, Table(t.file[:-5], t.title, [Column(c.key, c.label, "text" if c.key in
+                    ("family", "model", "data", "group") else "num") for c in cols], rows),
+                    {"source": t.source, "notes": t.notes})
+            ours.append({"table": t, "ds": ds, "stem": stem, "labels": [_paper_label(k) for k in t.columns],
+                         "rows": [[_paper_cell(t, r, k, by_key.get((ds.name, r["model"])) if ds else None)
+                                   for k in t.columns] for r in t.rows]})
+        w.page("paper.md", "paper.md.j2", tables=ours)
+        w.page("cite.md", "cite.md.j2", site_url=self.opts.site_url)
+        example = None
+        for ds in datasets:
+            for mv in ds.models:
+                for c in ds.classes:
+                    for ex in mv.run.examples.get(c, []):
+                        for m, v in ex.methods.items():
+                            if v.overlay is not None and example is None:
+                                name = hashlib.sha1(str(v.overlay).encode()).hexdigest()[:16] + v.overlay.suffix
+                                example = {"src": w.copy(f"{ds.name}/overlays/{mv.slug}/{name}", v.overlay),
+                                           "view": v, "ex": ex, "model": mv, "ds": ds, "cls": c, "method": m}
+                    if example:
+                        break
+                if example:
+                    break
+        w.page("index.md", "index.md.j2", example=example)
+
+    # -- MkDocs ----------------------------------------------------------------------------------------
+    def _mkdocs(self, staging: Path, site_dir: Path) -> None:
+        cmd = [sys.executable, "-m", "mkdocs", "build", "--strict", "--clean", "-q", "-f",
+               str(staging / "mkdocs.yml"), "-d", str(site_dir)]
+        self.log("running: mkdocs build --strict")
+        proc = subprocess.run(cmd, capture_output=True, text=True)
+        if proc.returncode != 0:
+            raise UserError(f"mkdocs build --strict failed (staging folder {staging}):\n"
+                            f"{(proc.stdout + proc.stderr)[-4000:]}")
+
+    def _version_index(self, out: Path, version: str) -> None:
+        versions = sorted((p.name for p in out.glob("v*") if (p / "index.html").exists()), reverse=True)
+        (out / "versions.json").write_text(json.dumps({"latest": f"v{version}", "versions": versions}, indent=1))
+        (out / "index.html").write_text(
+            "<!doctype html><meta charset=utf-8><title>mkbench</title>"
+            f'<meta http-equiv="refresh" content="0; url=v{version}/index.html">'
+            f'<p>Latest version: <a href="v{version}/index.html">v{version}</a></p>\n', encoding="utf-8")
+
+
+def _place_files(links, site_dir: Path) -> None:
+    """Hard-link (else copy) result files such as overlay PNGs into the built site."""
+    for rel, src in dict(links).items():
+        dst = site_dir / rel
+        if dst.exists():
+            continue
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(src, dst)
+        except OSError:
+            shutil.copyfile(src, dst)
+
+
+def build_site(opts: SiteOptions, log: Callable[[str], None] = lambda s: None) -> BuildReport:
+    """Build the website from the results in ``opts.results`` into ``opts.out`` (see the module docstring)."""
+    return SiteBuilder(opts, log).build()

@@ -1,0 +1,87 @@
+"""Statistics for the site: bootstrap confidence intervals over images, correlations and linear fits.
+
+Bootstrap (spec §2.6, dataset level): the reported MI is point 0 of the zero-padded mean curve, i.e. the mean of
+the images' first points, and the AUC is the mean of that curve, i.e. the mean over images of
+``sum(curve_i) / P`` with ``P`` the padded length. Top-1 is the mean of ``correct``. All three are therefore means
+of one number per image, so one resampling of the images (percentile bootstrap, ``n_boot`` resamples, fixed
+seed) gives all their intervals at once. Choice recorded: ``P`` is held at the full data set's padded length in
+every resample (the length of ``summary.methods[m].curve``, or the longest curve when that is shorter).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass
+class Interval:
+    lo: float
+    hi: float
+
+
+def bootstrap_means(values: np.ndarray, n_boot: int = 1000, level: float = 0.95, seed: int = 0,
+                    chunk_elems: int = 4_000_000) -> list[Interval]:
+    """Percentile-bootstrap intervals of the column means of ``values`` (n_images x k), resampling rows."""
+    values = np.asarray(values, dtype=np.float64)
+    if values.ndim == 1:
+        values = values[:, None]
+    n, k = values.shape
+    if n == 0:
+        return [Interval(math.nan, math.nan) for _ in range(k)]
+    if n == 1 or n_boot <= 0:
+        return [Interval(float(v), float(v)) for v in values[0]] if n == 1 else \
+            [Interval(math.nan, math.nan) for _ in range(k)]
+    rng = np.random.default_rng(seed)
+    means = np.empty((n_boot, k))
+    step = max(1, chunk_elems // n)
+    for start in range(0, n_boot, step):
+        stop = min(n_boot, start + step)
+        idx = rng.integers(0, n, size=(stop - start, n))
+        means[start:stop] = values[idx].mean(axis=1)
+    alpha = (1.0 - level) / 2.0
+    lo, hi = np.quantile(means, [alpha, 1.0 - alpha], axis=0)
+    return [Interval(float(a), float(b)) for a, b in zip(lo, hi)]
+
+
+def ranks(x: np.ndarray) -> np.ndarray:
+    """Ranks with ties averaged (1-based)."""
+    x = np.asarray(x, dtype=float)
+    order = np.argsort(x, kind="mergesort")
+    r = np.empty(len(x))
+    r[order] = np.arange(1, len(x) + 1)
+    for v in np.unique(x):
+        m = x == v
+        if m.sum() > 1:
+            r[m] = r[m].mean()
+    return r
+
+
+def pearson(x, y) -> float:
+    x, y = np.asarray(x, float), np.asarray(y, float)
+    if len(x) < 3 or np.std(x) == 0 or np.std(y) == 0:
+        return math.nan
+    return float(np.corrcoef(x, y)[0, 1])
+
+
+def spearman(x, y) -> float:
+    return pearson(ranks(x), ranks(y)) if len(x) >= 3 else math.nan
+
+
+def linear_fit(x, y) -> tuple[float, float]:
+    """(slope, intercept) of the least-squares line y = slope * x + intercept (NaNs when < 2 distinct x)."""
+    x, y = np.asarray(x, float), np.asarray(y, float)
+    if len(x) < 2 or np.ptp(x) == 0:
+        return math.nan, math.nan
+    slope, intercept = np.polyfit(x, y, 1)
+    return float(slope), float(intercept)
+
+
+def quartiles(values) -> dict:
+    v = np.asarray(values, float)
+    v = v[np.isfinite(v)]
+    if len(v) == 0:
+        return {}
+    q = np.quantile(v, [0.0, 0.25, 0.5, 0.75, 1.0])
+    return dict(zip(("min", "q1", "median", "q3", "max"), map(float, q)))

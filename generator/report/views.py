@@ -1,0 +1,200 @@
+"""From loaded runs and the paper's tables to the plain data the page templates show (no I/O here).
+
+* :func:`model_view` - a leaderboard row: model card fields (``summary.model_info``, else the paper's model
+  table, else missing), each metric with its bootstrap interval and, where the paper reports the model on
+  this data set, the paper's value and our difference.
+* :func:`dataset_view` - models, classes (union over runs), per-class records per model, class slugs.
+* :func:`compare_rows` - per-class differences between two models (spec §2.6 AUC, top-1, mutual concepts).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Optional
+
+from .escape import unique_slugs
+from .load import Run, ordered_methods
+from .paper import PaperData
+
+METHOD_LABELS = {"pca": "PCA", "kmeans": "K-means"}
+# summary.model_info keys accepted for each card field (the first present wins)
+INFO_KEYS = {
+    "family": ("family",),
+    "architecture": ("architecture", "arch"),
+    "pretraining_data": ("pretraining_data", "pretraining", "data", "train_data"),
+    "resolution": ("resolution", "image_size", "input_size"),
+    "params": ("params_m", "params", "parameters", "n_params", "num_params"),
+}
+
+
+def method_label(m: str) -> str:
+    return METHOD_LABELS.get(m, m)
+
+
+def _info(info: dict, field_name: str):
+    for k in INFO_KEYS[field_name]:
+        v = info.get(k)
+        if v not in (None, ""):
+            return v
+    return None
+
+
+def params_millions(v) -> Optional[float]:
+    """Parameters in millions from a count or a value already in millions."""
+    try:
+        v = float(v)
+    except (TypeError, ValueError):
+        return None
+    return v / 1e6 if v > 1e5 else v
+
+
+def _resolution(v):
+    if isinstance(v, (list, tuple)) and v:
+        return int(v[0]) if len(set(v)) == 1 else "x".join(str(int(x)) for x in v)
+    try:
+        return int(v)
+    except (TypeError, ValueError):
+        return v
+
+
+@dataclass
+class Metric:
+    value: float
+    lo: float = math.nan
+    hi: float = math.nan
+    paper: Optional[float] = None
+    paper_note: str = ""
+
+    @property
+    def diff(self) -> Optional[float]:
+        return None if self.paper is None else self.value - self.paper
+
+
+@dataclass
+class ModelView:
+    id: str
+    slug: str
+    name: str
+    pretrained: str
+    label: str
+    paper_name: Optional[str]
+    family: Optional[str]
+    architecture: Optional[str]
+    pretraining_data: Optional[str]
+    resolution: object
+    params_m: Optional[float]
+    untrained: bool
+    n_images: int
+    n_classes: int
+    metrics: dict[str, Metric]
+    curves: dict[str, list[float]]
+    run: Run = field(repr=False)
+
+
+def model_view(run: Run, slug: str, paper: PaperData) -> ModelView:
+    s = run.summary
+    info = s.model_info or {}
+    pm = paper.model_for(s.model, s.pretrained, info)
+    tables = paper.tables_for(run.dataset)
+    table = next((t for t in tables if pm and t.row_for(pm.key)), None)
+    row = table.row_for(pm.key) if table else None
+
+    def metric(key: str, value: float, paper_metric: str, method: Optional[str]) -> Metric:
+        ci = run.ci.get(key)
+        m = Metric(value, ci.lo if ci else math.nan, ci.hi if ci else math.nan)
+        if row is not None:
+            m.paper = table.value(row, paper_metric, method)
+            if m.paper is not None and paper_metric != "top1" and not table.methods:
+                m.paper_note = f"{table.table}: part method not stated"
+            elif m.paper is not None:
+                m.paper_note = table.table
+        return m
+
+    metrics = {"top1": metric("top1", s.top1, "top1", None)}
+    for meth in ordered_methods(s.methods):
+        metrics[f"mi.{meth}"] = metric(f"mi.{meth}", s.methods[meth].mi, "mi", meth)
+        metrics[f"auc.{meth}"] = metric(f"auc.{meth}", s.methods[meth].auc, "auc", meth)
+    tag = "untrained" if s.untrained else s.pretrained
+    label = f"{s.model} ({tag})" if tag else s.model
+    return ModelView(
+        id=run.model_id, slug=slug, name=s.model, pretrained=s.pretrained, label=label,
+        paper_name=pm.paper_name if pm else None,
+        family=_info(info, "family") or (pm.family if pm else None),
+        architecture=_info(info, "architecture") or (pm.architecture if pm else None) or s.model,
+        pretraining_data=_info(info, "pretraining_data") or (pm.pretraining_data if pm else None),
+        resolution=_resolution(_info(info, "resolution") or (pm.resolution if pm else None)),
+        params_m=params_millions(_info(info, "params")), untrained=s.untrained,
+        n_images=s.n_images, n_classes=s.n_classes, metrics=metrics,
+        curves={m: list(v.curve) for m, v in s.methods.items()}, run=run)
+
+
+@dataclass
+class DatasetView:
+    name: str                 # folder name (URL)
+    label: str                # display name
+    slug: str
+    models: list[ModelView]
+    methods: list[str]
+    classes: list[str]
+    class_slugs: dict[str, str]
+    records: dict[str, dict[str, object]]   # class -> model id -> ClassRecord
+    paper_tables: list
+
+
+def dataset_view(name: str, slug: str, runs: list[Run], paper: PaperData) -> DatasetView:
+    model_slugs = unique_slugs([r.model_id for r in runs])
+    models = [model_view(r, model_slugs[r.model_id], paper) for r in runs]
+    methods = ordered_methods({m for r in runs for m in r.methods})
+    classes: list[str] = []
+    records: dict[str, dict[str, object]] = {}
+    for r in runs:
+        for c in r.classes:
+            if c.name not in records:
+                classes.append(c.name)
+                records[c.name] = {}
+            records[c.name][r.model_id] = c
+    labels = {r.summary.dataset for r in runs if r.summary.dataset}
+    label = labels.pop() if len(labels) == 1 else name
+    return DatasetView(name, label, slug, models, methods, classes, unique_slugs(classes), records,
+                       paper.tables_for(name) or paper.tables_for(label))
+
+
+def _mutual(rec, method: str) -> list[str]:
+    res = rec.methods.get(method) if rec is not None else None
+    return [c.descriptor for c in res.mutual_concepts] if res else []
+
+
+def _auc(rec, method):
+    res = rec.methods.get(method) if rec is not None else None
+    return res.auc if res else None
+
+
+def compare_rows(ds: DatasetView, a: ModelView, b: ModelView, concept_method: str) -> list[dict]:
+    """One row per class both models have: top-1 and AUC (every method) of each and their difference, and the
+    mutual concepts (of ``concept_method``) one model shares and the other does not."""
+    rows = []
+    for c in ds.classes:
+        ra, rb = ds.records[c].get(a.id), ds.records[c].get(b.id)
+        if ra is None or rb is None:
+            continue
+        row = {"class": c, "top1_a": ra.top1, "top1_b": rb.top1, "top1_diff": ra.top1 - rb.top1}
+        for m in ds.methods:
+            va, vb = _auc(ra, m), _auc(rb, m)
+            row[f"auc_a.{m}"], row[f"auc_b.{m}"] = va, vb
+            row[f"auc_diff.{m}"] = None if va is None or vb is None else va - vb
+        ma, mb = _mutual(ra, concept_method), _mutual(rb, concept_method)
+        sa, sb = set(ma), set(mb)
+        row["only_a"] = [d for d in ma if d not in sb]
+        row["only_b"] = [d for d in mb if d not in sa]
+        rows.append(row)
+    return rows
+
+
+def top_concepts(classes, method: str, key: str = "mutual_concepts", k: int = 20) -> list[tuple[str, int]]:
+    """The ``k`` concepts with the highest summed count over ``classes`` (ClassRecords) for ``method``."""
+    total: dict[str, int] = {}
+    for c in classes:
+        res = c.methods.get(method)
+        for cc in getattr(res, key, []) if res else []:
+            total[cc.descriptor] = total.get(cc.descriptor, 0) + cc.count
+    return sorted(total.items(), key=lambda x: (-x[1], x[0]))[:k]
