@@ -32,7 +32,10 @@ Examples:
 @click.option("--no-search", is_flag=True, help="Leave out the search index (faster builds of very large sites).")
 @click.option("--jobs", type=click.IntRange(1, 256), metavar="N", help="Worker processes reading results (default: CPUs).")
 @click.option("--templates", type=click.Path(file_okay=False), metavar="DIR", help="Alternative templates folder.")
-def site(results, out, staging, versioned, site_url, examples, n_boot, static_charts, no_search, jobs, templates):
+@click.option("--paper-data", type=click.Path(file_okay=False), metavar="DIR",
+              help="Alternative folder of the paper's reference tables (default: the repository's data/paper).")
+def site(results, out, staging, versioned, site_url, examples, n_boot, static_charts, no_search, jobs, templates,
+         paper_data):
     """Build the website (leaderboards, charts, model/class/comparison pages) from results with MkDocs."""
     from generator.report.site import SiteOptions, build_site
 
@@ -41,6 +44,8 @@ def site(results, out, staging, versioned, site_url, examples, n_boot, static_ch
                        static_charts=static_charts, search=not no_search)
     if templates:
         opts.templates = Path(templates)
+    if paper_data:
+        opts.paper_data = Path(paper_data)
     report = build_site(opts, log=lambda msg: click.echo(msg, err=True))
     for w in report.warnings:
         click.secho(f"warning: {w}", fg="yellow", err=True)

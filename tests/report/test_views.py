@@ -1,0 +1,67 @@
+"""Leaderboard rows: model card fallbacks and the paper's values beside ours (schema-valid synthetic runs: the
+engine cannot produce the paper's models without their weights)."""
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import pytest
+
+from benchmarks.synthetic_results import write_synthetic_results
+from generator.report.load import load_run
+from generator.report.paper import load_paper_data
+from generator.report.views import dataset_view, model_view, params_millions
+
+PAPER = load_paper_data(Path(__file__).resolve().parents[2] / "data" / "paper")
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    root = write_synthetic_results(tmp_path_factory.mktemp("syn"), datasets=("imagenet", "places365"), models=2,
+                                   classes=3, images=4, overlays=1)
+    return root
+
+
+def _run(root, ds, model_id, n_boot=100):
+    return load_run(root / ds / model_id, root, n_boot=n_boot)
+
+
+def test_paper_values_and_differences_on_imagenet(runs):
+    mv = model_view(_run(runs, "imagenet", "ViT-B-16__openai"), "b16", PAPER)
+    auc = mv.metrics["auc.pca"]
+    assert auc.paper == 3.62 and math.isclose(auc.diff, auc.value - 3.62) and auc.paper_note == "Table 3"
+    assert mv.metrics["mi.kmeans"].paper == 7.44 and mv.metrics["top1"].paper == 67.70
+    assert auc.lo <= auc.value <= auc.hi
+    assert mv.paper_name == "ViT-B/16" and mv.family == "ViT"
+
+
+def test_unstated_part_method_is_flagged(runs):
+    mv = model_view(_run(runs, "places365", "ViT-B-16__openai"), "b16", PAPER)
+    assert mv.metrics["auc.pca"].paper == mv.metrics["auc.kmeans"].paper == 2.872
+    assert "not stated" in mv.metrics["auc.pca"].paper_note and mv.metrics["top1"].paper_note == "Table 6"
+
+
+def test_card_falls_back_to_the_paper_table_then_to_missing(runs, tmp_path):
+    folder = runs / "imagenet" / "ViT-B-32__openai"
+    summary = json.loads((folder / "summary.json").read_text())
+    run = _run(runs, "imagenet", "ViT-B-32__openai")
+    run.summary = run.summary.model_copy(update={"model_info": {}})
+    mv = model_view(run, "b32", PAPER)
+    assert (mv.family, mv.pretraining_data, mv.resolution, mv.params_m) == ("ViT", "WIT-400M", 224, None)
+    run.summary = run.summary.model_copy(update={"model_info": {}, "model": "mystery", "pretrained": "x"})
+    mv = model_view(run, "m", PAPER)
+    assert (mv.family, mv.architecture, mv.metrics["top1"].paper) == (None, "mystery", None)
+    assert summary["model_info"]["family"] == "ViT"
+
+
+def test_params_in_millions():
+    assert params_millions(149_620_737) == pytest.approx(149.62, abs=0.01)
+    assert params_millions(151.3) == 151.3 and params_millions("n/a") is None
+
+
+def test_dataset_view_unions_classes_and_slugs(runs):
+    ds = dataset_view("imagenet", "imagenet", [_run(runs, "imagenet", m) for m in
+                                               ("ViT-B-16__openai", "ViT-B-32__openai")], PAPER)
+    assert len(ds.classes) == 3 and set(ds.records["class 0000"]) == {"ViT-B-16__openai", "ViT-B-32__openai"}
+    assert ds.methods == ["pca", "kmeans"] and [t.table for t in ds.paper_tables] == ["Table 3"]
