@@ -36,12 +36,14 @@ PAPER_MODELS = [
     ("RN50x4", "openai", "ResNet", "ModifiedResNet-50x4", "WIT-400M", 288, 178.3, 65.28),
     ("RN50x16", "openai", "ResNet", "ModifiedResNet-50x16", "WIT-400M", 384, 290.98, 70.04),
     ("convnext_base", "laion400m_s13b_b51k", "ConvNeXt", "ConvNeXt-Base", "LAION-400M", 224, 151.5, 65.36),
-    ("convnext_base_w", "laion_aesthetic_s13b_b82k", "ConvNeXt", "ConvNeXt-Base-W", "LAION-Aesthetic", 256, 179.4, 71.22),
+    ("convnext_base_w", "laion_aesthetic_s13b_b82k", "ConvNeXt", "ConvNeXt-Base-W", "LAION-Aesthetic", 256, 179.4,
+     71.22),
 ]
 COLOURS = ["#e6194b", "#3cb44b", "#4363d8", "#f58231", "#911eb4"]
 ADJ = ["red", "striped", "long", "round", "furry", "metal", "wooden", "small", "large", "curved", "shiny", "dark"]
 NOUN = ["tail", "ears", "wheels", "handle", "leaves", "beak", "wings", "screen", "legs", "roof", "fins", "keys"]
-HOSTILE = ['<script>alert("x")</script>', "a *bold* _claim_ | pipe", "50% & $5 #1 {x} ~y ^z \\back", "[link](http://evil.example)"]
+HOSTILE = ['<script>alert("x")</script>', "a *bold* _claim_ | pipe", "50% & $5 #1 {x} ~y ^z \\back",
+           "[link](http://evil.example)"]
 LT = 50  # spec §2.4: u = 50 language descriptors
 
 

@@ -30,7 +30,8 @@ Examples:
 @click.option("--static-charts", default="summary", show_default=True, type=click.Choice(["summary", "all", "none"]),
               help="Static SVG/PNG copies (vl-convert) of data-set and model charts, also of class charts, or none.")
 @click.option("--no-search", is_flag=True, help="Leave out the search index (faster builds of very large sites).")
-@click.option("--jobs", type=click.IntRange(1, 256), metavar="N", help="Worker processes reading results (default: CPUs).")
+@click.option("--jobs", type=click.IntRange(1, 256), metavar="N",
+              help="Worker processes reading results and rendering pages (default: CPUs).")
 @click.option("--templates", type=click.Path(file_okay=False), metavar="DIR", help="Alternative templates folder.")
 @click.option("--paper-data", type=click.Path(file_okay=False), metavar="DIR",
               help="Alternative folder of the paper's reference tables (default: the repository's data/paper).")

@@ -37,7 +37,8 @@ def css_color(value) -> str:
 
 
 def make_env(templates: Path) -> jinja2.Environment:
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader([str(templates), str(templates / "pages")]), autoescape=True,
+    loader = jinja2.FileSystemLoader([str(templates), str(templates / "pages")])
+    env = jinja2.Environment(loader=loader, autoescape=True,
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
                              keep_trailing_newline=True)
     env.filters.update(md=md, css_color=css_color, yaml_str=yaml_str, json_script=json_script, signed=signed,

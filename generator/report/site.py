@@ -12,7 +12,6 @@ version, so cited URLs of older versions stay valid when the folders are kept (s
 """
 from __future__ import annotations
 
-import datetime as dt
 import functools
 import hashlib
 import json
@@ -24,20 +23,22 @@ import sys
 import tempfile
 import time
 from dataclasses import asdict, dataclass, field
-from importlib import metadata
 from pathlib import Path
 from typing import Callable, Optional
 
 from generator.errors import UserError
 
 from .assets import write_vendor_assets
+from .datatables import (class_table, compare_context, correlations, leaderboard_table, paper_cell,
+                         paper_label)
 from .escape import unique_slugs
 from .load import load_all
 from .pages import Writer, make_env
 from .paper import load_paper_data
-from .stats import linear_fit, pearson, quartiles, spearman
+from .provenance import provenance
+from .stats import quartiles
 from .tables import Column, Table
-from .views import compare_rows, dataset_view, method_label, top_concepts
+from .views import dataset_view, method_label, top_concepts
 
 REPO = Path(__file__).resolve().parents[2]
 STATIC_CHOICES = ("summary", "all", "none")
@@ -67,146 +68,6 @@ class BuildReport:
     n_files: int
     timings: dict = field(default_factory=dict)
     warnings: list = field(default_factory=list)
-
-
-def _version(dist: str) -> str:
-    try:
-        return metadata.version(dist)
-    except metadata.PackageNotFoundError:
-        return "unknown"
-
-
-def _git_commit(repo: Path) -> Optional[str]:
-    try:
-        out = subprocess.run(["git", "-C", str(repo), "rev-parse", "HEAD"], capture_output=True, text=True,
-                             timeout=10)
-        dirty = subprocess.run(["git", "-C", str(repo), "status", "--porcelain", "--untracked-files=no"],
-                               capture_output=True, text=True, timeout=10)
-    except (OSError, subprocess.SubprocessError):
-        return None
-    if out.returncode != 0:
-        return None
-    return out.stdout.strip() + ("-dirty" if dirty.stdout.strip() else "")
-
-
-def _build_date() -> dt.datetime:
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch:
-        return dt.datetime.fromtimestamp(int(epoch), tz=dt.timezone.utc)
-    return dt.datetime.now(tz=dt.timezone.utc).replace(microsecond=0)
-
-
-def provenance(opts: SiteOptions) -> dict:
-    import vl_convert as vlc
-
-    config = {k: str(v) for k, v in asdict(opts).items() if k not in ("out", "staging", "results", "jobs")}
-    return {
-        "version": _version("mkbench"),
-        "date": _build_date().isoformat(),
-        "commit": _git_commit(REPO),
-        "config_hash": hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()[:16],
-        "config": config,
-        "tools": {"mkdocs": _version("mkdocs"), "mkdocs-material": _version("mkdocs-material"),
-                  "altair": _version("altair"), "vl-convert-python": _version("vl-convert-python"),
-                  "vega": vlc.get_vega_version(), "vega-embed": vlc.get_vega_embed_version(),
-                  "python": sys.version.split()[0]},
-    }
-
-
-def _leaderboard_table(ds) -> Table:
-    cols = [Column("model", "Model"), Column("model_id", "Model id"), Column("pretrained", "Pretrained"),
-            Column("paper_name", "Paper name"), Column("family", "Family"), Column("architecture", "Architecture"),
-            Column("pretraining_data", "Pretraining data"), Column("resolution", "Resolution"),
-            Column("params_m", "Params (M)", "num", 1), Column("n_images", "Images", "int")]
-    keys = ["top1"] + [f"{k}.{m}" for k in ("mi", "auc") for m in ds.methods]
-    for key in keys:
-        label = "Top-1 (%)" if key == "top1" else f"{key.split('.')[0].upper()} {method_label(key.split('.')[1])}"
-        cols += [Column(key, label, "num"), Column(f"{key}.lo", f"{label} CI low", "num"),
-                 Column(f"{key}.hi", f"{label} CI high", "num"), Column(f"{key}.paper", f"{label} paper", "num"),
-                 Column(f"{key}.diff", f"{label} diff. to paper", "num")]
-    rows = []
-    for mv in ds.models:
-        row = {"model": mv.name, "model_id": mv.id, "pretrained": mv.pretrained, "paper_name": mv.paper_name,
-               "family": mv.family, "architecture": mv.architecture, "pretraining_data": mv.pretraining_data,
-               "resolution": mv.resolution, "params_m": mv.params_m, "n_images": mv.n_images}
-        for key in keys:
-            m = mv.metrics.get(key)
-            if m:
-                row.update({key: m.value, f"{key}.lo": m.lo, f"{key}.hi": m.hi, f"{key}.paper": m.paper,
-                            f"{key}.diff": m.diff})
-        rows.append(row)
-    return Table("leaderboard", f"Leaderboard: {ds.label}", cols, rows,
-                 "Point estimates from summary.json; 95% percentile-bootstrap intervals over images.")
-
-
-def _class_table(ds, mv) -> Table:
-    cols = [Column("class", "Class"), Column("n_images", "Images", "int"), Column("top1", "Top-1 (%)", "num")]
-    for m in ds.methods:
-        cols += [Column(f"mi.{m}", f"MI {method_label(m)}", "num"), Column(f"auc.{m}", f"AUC {method_label(m)}", "num")]
-    rows = []
-    for c in mv.run.classes:
-        row = {"class": c.name, "n_images": c.n_images, "top1": c.top1}
-        for m, res in c.methods.items():
-            row[f"mi.{m}"], row[f"auc.{m}"] = res.mi, res.auc
-        rows.append(row)
-    return Table(f"classes-{mv.slug}", f"Per-class results: {mv.label} on {ds.label}", cols, rows)
-
-
-def _correlations(ds) -> list[dict]:
-    out = []
-    for m in ds.methods:
-        groups: dict[str, list] = {}
-        for mv in ds.models:
-            if f"auc.{m}" in mv.metrics:
-                groups.setdefault(mv.family or "unknown", []).append(mv)
-        groups["all models"] = [mv for g in list(groups.values()) for mv in g]
-        for fam, mvs in groups.items():
-            x = [mv.metrics[f"auc.{m}"].value for mv in mvs]
-            y = [mv.metrics["top1"].value for mv in mvs]
-            slope, intercept = linear_fit(x, y)
-            out.append({"method": m, "family": fam, "n": len(mvs), "pearson": pearson(x, y),
-                        "spearman": spearman(x, y), "slope": slope, "intercept": intercept})
-    return out
-
-
-TEXT_COLUMNS = {"family": "Family", "model": "Model", "data": "Data", "group": "Group"}
-
-
-def _paper_label(key: str) -> str:
-    if key in TEXT_COLUMNS:
-        return TEXT_COLUMNS[key]
-    metric, _, method = key.partition(".")
-    label = "Top-1 (%)" if metric == "top1" else metric.upper()
-    return f"{label} {method_label(method)}" if method else label
-
-
-def _paper_cell(table, row: dict, key: str, mv) -> dict:
-    """A cell of the paper page: the paper's value and, when we have the model on that data set, ours."""
-    if key in TEXT_COLUMNS:
-        return {"text": row.get("paper_name", row["model"]) if key == "model" else row.get(key), "mv": mv}
-    metric, _, method = key.partition(".")
-    paper_value = table.value(row, metric, method or None)
-    ours = []
-    if mv is not None:
-        keys = [key] if method or metric == "top1" else [k for k in mv.metrics if k.startswith(metric + ".")]
-        for k in keys:
-            if k in mv.metrics:
-                v = mv.metrics[k].value
-                ours.append({"label": method_label(k.partition(".")[2]) if not method and metric != "top1" else "",
-                             "value": v, "diff": None if paper_value is None else v - paper_value})
-    return {"paper": paper_value, "ours": ours}
-
-
-def _compare_context(ds, a, b) -> dict:
-    cm = ds.methods[0] if ds.methods else ""
-    rows = compare_rows(ds, a, b, cm)
-    stats = {}
-    for m in ds.methods:
-        d = [r[f"auc_diff.{m}"] for r in rows if r[f"auc_diff.{m}"] is not None]
-        if d:
-            stats[m] = {"a": sum(x > 0 for x in d), "b": sum(x < 0 for x in d), "mean": sum(d) / len(d)}
-    top1_mean = sum(r["top1_diff"] for r in rows) / len(rows) if rows else None
-    return dict(ds=ds, a=a, b=b, rows=rows, concept_method=cm, stats=stats, top1_mean=top1_mean)
 
 
 # (writer, pending pages) inherited by forked page-rendering workers
@@ -275,7 +136,7 @@ class SiteBuilder:
         t = self._tick("load", t)
         ds_slugs = unique_slugs(sorted(runs))
         datasets = [dataset_view(name, ds_slugs[name], rs, paper) for name, rs in sorted(runs.items())]
-        prov = provenance(o)
+        prov = provenance(asdict(o), REPO)
         prov["results"] = [{"dataset": ds.label, "model": mv.label, **mv.run.summary.provenance.model_dump(),
                             "untrained": mv.untrained} for ds in datasets for mv in ds.models]
         staging = Path(o.staging) if o.staging else Path(tempfile.mkdtemp(prefix="mkbench-site-"))
@@ -316,7 +177,7 @@ class SiteBuilder:
     def _dataset(self, w: Writer, ds) -> None:
         o, base = self.opts, ds.name
         static = o.static_charts != "none"
-        board = _leaderboard_table(ds)
+        board = leaderboard_table(ds)
         w.table(f"{base}/tables/leaderboard", board, {"dataset": ds.label})
         w.page(f"{base}/index.md", "dataset.md.j2", ds=ds, tables_stem=f"{base}/tables/leaderboard",
                families=sorted({m.family for m in ds.models if m.family}),
@@ -346,7 +207,7 @@ class SiteBuilder:
                             "Per-class MI and AUC: range, quartiles and median per model", static,
                             width=220, height=max(120, 22 * len(ds.models))),
         }
-        corr = _correlations(ds)
+        corr = correlations(ds)
         corr_table = Table("correlations", f"AUC vs top-1 correlations: {ds.label}",
                            [Column("method", "Parts"), Column("family", "Family"), Column("n", "Models", "int"),
                             Column("pearson", "Pearson r", "num", 3), Column("spearman", "Spearman rho", "num", 3),
@@ -357,7 +218,7 @@ class SiteBuilder:
                fits=[(t.table, fam, f) for t in ds.paper_tables for fam, f in t.fits.items()])
         # model pages
         for mv in ds.models:
-            ct = _class_table(ds, mv)
+            ct = class_table(ds, mv)
             stem = w.table(f"{base}/tables/classes-{mv.slug}", ct)
             rows = [{"method": method_label(m), "step": i, "mi": v} for m, c in mv.curves.items()
                     for i, v in enumerate(c)]
@@ -408,7 +269,7 @@ class SiteBuilder:
         w.page(f"{base}/compare/index.md", "compare_index.md.j2", ds=ds, pairs=pairs)
         for a, b in pairs:
             self.pending.append((f"{base}/compare/{a.slug}--{b.slug}.md", "compare.md.j2",
-                                 functools.partial(_compare_context, ds, a, b)))
+                                 functools.partial(compare_context, ds, a, b)))
 
     # -- site-wide pages ------------------------------------------------------------------------------
     def _site_pages(self, w: Writer, datasets, paper) -> None:
@@ -435,8 +296,8 @@ class SiteBuilder:
             w.table(stem, Table(t.file[:-5], t.title, [Column(c.key, c.label, "text" if c.key in
                     ("family", "model", "data", "group") else "num") for c in cols], rows),
                     {"source": t.source, "notes": t.notes})
-            ours.append({"table": t, "ds": ds, "stem": stem, "labels": [_paper_label(k) for k in t.columns],
-                         "rows": [[_paper_cell(t, r, k, by_key.get((ds.name, r["model"])) if ds else None)
+            ours.append({"table": t, "ds": ds, "stem": stem, "labels": [paper_label(k) for k in t.columns],
+                         "rows": [[paper_cell(t, r, k, by_key.get((ds.name, r["model"])) if ds else None)
                                    for k in t.columns] for r in t.rows]})
         w.page("paper.md", "paper.md.j2", tables=ours)
         w.page("cite.md", "cite.md.j2", site_url=self.opts.site_url)
