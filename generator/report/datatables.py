@@ -53,7 +53,8 @@ def correlations(ds) -> list[dict]:
         for mv in ds.models:
             if f"auc.{m}" in mv.metrics:
                 groups.setdefault(mv.family or "unknown", []).append(mv)
-        groups["all models"] = [mv for g in list(groups.values()) for mv in g]
+        if len(groups) > 1:
+            groups["all models"] = [mv for g in list(groups.values()) for mv in g]
         for fam, mvs in groups.items():
             x = [mv.metrics[f"auc.{m}"].value for mv in mvs]
             y = [mv.metrics["top1"].value for mv in mvs]

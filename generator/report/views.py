@@ -48,6 +48,23 @@ def params_millions(v) -> Optional[float]:
     return v / 1e6 if v > 1e5 else v
 
 
+CHECKPOINT_SUFFIXES = (".pt", ".pth", ".bin", ".safetensors", ".ckpt")
+
+
+def weights_tag(pretrained: str, untrained: bool = False) -> str:
+    """How a model's weights are named on the site: the open_clip tag, ``untrained``, or a checkpoint's file
+    stem (never a local path)."""
+    if untrained:
+        return "untrained"
+    if "/" in pretrained or "\\" in pretrained or pretrained.lower().endswith(CHECKPOINT_SUFFIXES):
+        name = pretrained.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1]
+        for suffix in CHECKPOINT_SUFFIXES:
+            if name.lower().endswith(suffix):
+                return name[: -len(suffix)]
+        return name
+    return pretrained
+
+
 def _resolution(v):
     if isinstance(v, (list, tuple)) and v:
         return int(v[0]) if len(set(v)) == 1 else "x".join(str(int(x)) for x in v)
@@ -114,10 +131,9 @@ def model_view(run: Run, slug: str, paper: PaperData) -> ModelView:
     for meth in ordered_methods(s.methods):
         metrics[f"mi.{meth}"] = metric(f"mi.{meth}", s.methods[meth].mi, "mi", meth)
         metrics[f"auc.{meth}"] = metric(f"auc.{meth}", s.methods[meth].auc, "auc", meth)
-    tag = "untrained" if s.untrained else s.pretrained
-    label = f"{s.model} ({tag})" if tag else s.model
+    label = f"{s.model} ({weights_tag(s.pretrained, s.untrained)})" if s.pretrained or s.untrained else s.model
     return ModelView(
-        id=run.model_id, slug=slug, name=s.model, pretrained=s.pretrained, label=label,
+        id=run.model_id, slug=slug, name=s.model, pretrained=weights_tag(s.pretrained), label=label,
         paper_name=pm.paper_name if pm else None,
         family=_info(info, "family") or (pm.family if pm else None),
         architecture=_info(info, "architecture") or (pm.architecture if pm else None) or s.model,

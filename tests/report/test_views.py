@@ -65,3 +65,12 @@ def test_dataset_view_unions_classes_and_slugs(runs):
                                                ("ViT-B-16__openai", "ViT-B-32__openai")], PAPER)
     assert len(ds.classes) == 3 and set(ds.records["class 0000"]) == {"ViT-B-16__openai", "ViT-B-32__openai"}
     assert ds.methods == ["pca", "kmeans"] and [t.table for t in ds.paper_tables] == ["Table 3"]
+
+
+def test_weights_are_named_without_local_paths():
+    from generator.report.views import weights_tag
+
+    assert weights_tag("/home/me/ckpt/demo-l-20k.safetensors") == "demo-l-20k"
+    assert weights_tag("C:\\models\\vit.pt") == "vit"
+    assert weights_tag("laion2b_s34b_b79k") == "laion2b_s34b_b79k"
+    assert weights_tag("none", untrained=True) == "untrained"
