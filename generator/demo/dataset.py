@@ -9,7 +9,9 @@ writes::
     dir/.masks/<class folder>/<NNNN>.png     uint8 part index per pixel, 0 = background
     dir/.masks/parts.json                    part index -> name, class -> parts, descriptor -> parts
 
-The readers (:func:`has_masks`, :func:`load_parts`, :func:`load_mask`) raise ``UserError`` naming the file and the fix.
+The readers (:func:`has_masks`, :func:`load_parts`, :func:`mask_path`, :func:`load_mask`) live in
+:mod:`generator.registry.part_masks` (the engine reads masks too) and are re-exported here; they raise ``UserError``
+naming the file and the fix.
 """
 from __future__ import annotations
 
@@ -19,20 +21,14 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import UserError
-from .pool import MASK_FORMAT, PARTS_FILE, parts_metadata
+from ..registry.part_masks import MASKS_DIR, has_masks, load_mask, load_parts, mask_path, masks_root
+from .pool import PARTS_FILE, parts_metadata
 from .render import IMAGE_SIZE, render_indexed
 from .world import CLASS_BY_NAME, CLASS_NAMES
 
-MASKS_DIR = ".masks"
 DATASET_STREAM = "dataset"
-
-
-def masks_root(dataset_dir: str | Path) -> Path:
-    return Path(dataset_dir) / MASKS_DIR
-
-
-def has_masks(dataset_dir: str | Path) -> bool:
-    return (masks_root(dataset_dir) / PARTS_FILE).is_file()
+__all__ = ["write_dataset", "has_masks", "load_parts", "mask_path", "load_mask", "masks_root", "MASKS_DIR",
+           "DATASET_STREAM"]
 
 
 def write_dataset(out_dir: str | Path, per_class: int = 20, seed: int = 0, size: int = IMAGE_SIZE) -> dict:
@@ -55,40 +51,3 @@ def write_dataset(out_dir: str | Path, per_class: int = 20, seed: int = 0, size:
     meta = parts_metadata() | {"stream": DATASET_STREAM, "seed": seed, "per_class": per_class}
     (masks / PARTS_FILE).write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
     return {"dir": str(out), "classes": len(CLASS_NAMES), "images": per_class * len(CLASS_NAMES), "masks": str(masks)}
-
-
-def load_parts(dataset_dir: str | Path) -> dict:
-    """``parts.json`` with ``parts`` keyed by int index."""
-    path = masks_root(dataset_dir) / PARTS_FILE
-    if not path.is_file():
-        raise UserError(f"{path}: no part metadata; this dataset has no ground-truth masks "
-                        f"(write one with `mkbench make-demo-dataset`)")
-    try:
-        meta = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as e:
-        raise UserError(f"{path}: not valid JSON ({e}); regenerate the dataset") from None
-    if meta.get("format") != MASK_FORMAT or "parts" not in meta:
-        raise UserError(f"{path}: expected format {MASK_FORMAT!r} with a 'parts' table; regenerate the dataset")
-    meta["parts"] = {int(k): v for k, v in meta["parts"].items()}
-    return meta
-
-
-def mask_path(dataset_dir: str | Path, image_path: str | Path) -> Path:
-    """The mask of ``dataset_dir/<folder>/<stem>.<ext>`` is ``dataset_dir/.masks/<folder>/<stem>.png``."""
-    rel = Path(image_path).resolve().relative_to(Path(dataset_dir).resolve())
-    return masks_root(dataset_dir) / rel.with_suffix(".png")
-
-
-def load_mask(dataset_dir: str | Path, image_path: str | Path, size: int | None = None) -> np.ndarray:
-    """uint8 (H, W) part indices; resized with nearest neighbour to ``size`` x ``size`` when given."""
-    from PIL import Image
-
-    path = mask_path(dataset_dir, image_path)
-    if not path.is_file():
-        raise UserError(f"{path}: mask missing for {image_path}; regenerate the dataset with its masks")
-    img = Image.open(path)
-    if img.mode != "L":
-        raise UserError(f"{path}: a part mask must be a single-channel uint8 PNG (mode L), got mode {img.mode}")
-    if size is not None and img.size != (size, size):
-        img = img.resize((size, size), Image.NEAREST)
-    return np.asarray(img, dtype=np.uint8)

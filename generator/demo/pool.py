@@ -15,14 +15,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from ..registry.part_masks import MASK_FORMAT, PARTS_FILE
 from .captions import TEMPLATES
 from .render import IMAGE_SIZE, PATCH_SIZE
 from .world import CLASSES, PART_NAMES, shared_parts
 
-MASK_FORMAT = "mkbench-part-masks/1"
 POOL_FILE = "descriptors_demo.json"
 TEMPLATES_FILE = "templates.json"
-PARTS_FILE = "parts.json"
 
 
 def descriptor_pool() -> dict[str, list[str]]:

@@ -9,7 +9,8 @@ folder, or a list of names in sorted-folder order; txt: one name per line in sor
 Preprocessing (spec §2.2, official ``get_val_transform(crop=False)``): RGB, bicubic ``Resize((S, S))``
 with **no centre crop**, CLIP mean/std. The resized uint8 image is kept too: visual prompts are drawn on it.
 
-Hook for ground-truth part masks: :func:`find_part_masks` (not implemented; its format is defined later).
+Ground-truth part masks: a dataset with ``DIR/.masks/parts.json`` (format in :mod:`generator.registry.part_masks`)
+gets ``ImageFolder.part_masks`` (:func:`find_part_masks`), and the engine then computes ground-truth part metrics.
 """
 from __future__ import annotations
 
@@ -21,6 +22,8 @@ from typing import Optional, Sequence
 import numpy as np
 
 from generator.errors import UserError
+from generator.registry import part_masks as _masks
+from generator.registry.part_masks import PartMasks
 
 IMAGE_EXTENSIONS = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff", ".ppm"}
 CLASSNAME_FILES = ("classnames.json", "classnames.txt")
@@ -63,7 +66,7 @@ class ImageFolder:
     name: str
     classes: list[DatasetClass]
     classnames_source: Optional[str] = None
-    part_masks: Optional[object] = field(default=None)  # see find_part_masks
+    part_masks: Optional[PartMasks] = field(default=None)  # see find_part_masks
 
     @property
     def classnames(self) -> list[str]:
@@ -150,12 +153,20 @@ def read_class_names(path, folders: Sequence[str]) -> dict[str, str]:
     return dict(zip(folders, (n.strip() for n in names)))
 
 
-def find_part_masks(dataset: ImageFolder):
-    """HOOK: ground-truth part masks of a dataset (format to be defined; e.g. ``DIR/.masks/``).
-
-    Returns None (no masks). When implemented, the runner fills ``MethodImageResult.ground_truth``.
-    """
-    return None
+def find_part_masks(dataset: ImageFolder) -> Optional[PartMasks]:
+    """The dataset's ground-truth part masks (``DIR/.masks/``), or None when it has none; then the runner fills
+    ``MethodImageResult.ground_truth`` and the ground-truth aggregates. Checked up front (before any work): the
+    metadata is readable and every image has its mask file (UserError naming the first missing ones)."""
+    found = _masks.find_part_masks(dataset.root)
+    if found is None:
+        return None
+    missing = [dataset.relative(f) for c in dataset.classes for f in c.files
+               if not _masks.mask_path(dataset.root, f).is_file()]
+    if missing:
+        raise UserError(f"{_masks.masks_root(dataset.root)}: no mask for {len(missing)} image(s), e.g. "
+                        f"{', '.join(missing[:3])}; add .masks/<class folder>/<stem>.png for each image, or remove "
+                        f"{_masks.masks_root(dataset.root) / _masks.PARTS_FILE} to run without ground truth")
+    return found
 
 
 def resolve_templates(spec) -> tuple[str, list[str]]:

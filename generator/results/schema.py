@@ -8,6 +8,11 @@ Files written per (dataset, model) under ``OUT/<dataset>/<model-id>/``:
 
 Bump :data:`SCHEMA_VERSION` (semver) on any change: major for removed/renamed fields, minor for
 added fields. Readers accept any version with the same major number.
+
+History: 1.0.0 first release; 1.1.0 adds the optional ground-truth fields (datasets with part masks,
+:mod:`generator.runner.ground_truth`): ``ImageRecord.ground_truth_baseline``, ``MethodClassResult.ground_truth``,
+``ClassRecord.ground_truth_baseline``, ``MethodSummary.ground_truth``, ``Summary.ground_truth_baseline``
+(``MethodImageResult.ground_truth`` existed, always None, in 1.0.0). Files without them (1.0.x) still validate.
 """
 from __future__ import annotations
 
@@ -15,7 +20,7 @@ from typing import Optional
 
 from pydantic import BaseModel, ConfigDict, Field
 
-SCHEMA_VERSION = "1.0.0"
+SCHEMA_VERSION = "1.1.0"
 
 
 class _Model(BaseModel):
@@ -47,7 +52,10 @@ class MethodImageResult(_Model):
     curve: list[float] = Field(description="MI dynamics: length Lv+1, ends at 0")
     parts: list[PartRecord] = Field(default_factory=list)
     overlay: Optional[str] = Field(default=None, description="path of the part-overlay PNG, relative to the results folder")
-    ground_truth: Optional[dict] = Field(default=None, description="ground-truth part metrics when the dataset has masks")
+    ground_truth: Optional[dict] = Field(
+        default=None, description="ground-truth part metrics of this image when the dataset has masks: mean_iou, "
+        "pointing_accuracy, object_iou, n_concepts, concepts [{concept, part, iou, pointing, pixels}], "
+        "grounding_present, grounding_under_concept, n_descriptors, n_pairs, n_unknown_descriptors, parts_present")
 
 
 class ImageRecord(_Model):
@@ -56,6 +64,9 @@ class ImageRecord(_Model):
     prediction: str
     correct: bool
     methods: dict[str, MethodImageResult]
+    ground_truth_baseline: Optional[dict] = Field(
+        default=None, description="K-means on raw pixel patches (no model) of this image when the dataset has masks: "
+        "mean_iou, pointing_accuracy, object_iou, n_concepts")
 
 
 class ConceptCount(_Model):
@@ -70,6 +81,10 @@ class MethodClassResult(_Model):
     mutual_concepts: list[ConceptCount] = Field(description="most frequent mutual concepts with counts")
     vision_concepts: list[ConceptCount] = Field(default_factory=list, description="most frequent vision-only concepts")
     language_concepts: list[ConceptCount] = Field(default_factory=list, description="most frequent language-only concepts")
+    ground_truth: Optional[dict] = Field(
+        default=None, description="ground-truth metrics, mean over images (datasets with masks): n_images, "
+        "n_concepts, mean_iou, pointing_accuracy, object_iou, grounding_present, grounding_under_concept, "
+        "parts {part: {matched, mean_iou}}")
 
 
 class ClassRecord(_Model):
@@ -77,6 +92,9 @@ class ClassRecord(_Model):
     n_images: int
     top1: float = Field(description="zero-shot top-1 accuracy on the class's images, in %")
     methods: dict[str, MethodClassResult]
+    ground_truth_baseline: Optional[dict] = Field(
+        default=None, description="pixel K-means baseline, mean over images (datasets with masks): n_images, "
+        "n_concepts, mean_iou, pointing_accuracy, object_iou, parts, k, patch")
 
 
 class ClassesFile(_Model):
@@ -88,6 +106,10 @@ class MethodSummary(_Model):
     mi: float
     auc: float
     curve: list[float]
+    ground_truth: Optional[dict] = Field(
+        default=None, description="ground-truth metrics, mean over images (datasets with masks): n_images, "
+        "n_concepts, mean_iou, pointing_accuracy, object_iou, grounding_present, grounding_under_concept, "
+        "parts {part: {matched, mean_iou}}")
 
 
 class Provenance(_Model):
@@ -119,6 +141,9 @@ class Summary(_Model):
     model_info: dict = Field(default_factory=dict, description="family, tower kind, image size, parameters, ...")
     config: dict = Field(default_factory=dict, description="the full run configuration that config_hash hashes")
     provenance: Provenance
+    ground_truth_baseline: Optional[dict] = Field(
+        default=None, description="pixel K-means baseline, mean over images (datasets with masks): n_images, "
+        "n_concepts, mean_iou, pointing_accuracy, object_iou, parts, k, patch")
 
 
 def schema_major(version: str) -> int:

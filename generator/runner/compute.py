@@ -166,10 +166,15 @@ def _overlay_name(rel_image: str) -> str:
     return (path.as_posix() if path.suffix.lower() == ".png" else path.as_posix() + ".png")
 
 
-def _ground_truth(dataset, rel_image: str, explanation):
-    """HOOK: ground-truth part metrics when the dataset has part masks (``dataset.part_masks``); the
-    masks' format is defined elsewhere. Returns a dict for ``MethodImageResult.ground_truth`` or None."""
-    return None
+def _ground_truth(p: Plan, unit: WorkUnit, raw, explanations):
+    """Ground-truth part metrics when the dataset has part masks (``p.dataset.part_masks``,
+    :mod:`generator.runner.ground_truth`): (per image {method: dict}, per image baseline dict or None), or None."""
+    masks = p.dataset.part_masks
+    if masks is None:
+        return None
+    from generator.runner.ground_truth import batch_ground_truth
+
+    return batch_ground_truth(masks, unit.files, raw, explanations, p.pool.descriptors, p.cfg.n_parts, p.request.seed)
 
 
 def _encode(p: Plan, unit: WorkUnit, eng: _Engine, images):
@@ -210,6 +215,7 @@ def run_unit(p: Plan, unit: WorkUnit, engine: _Engine) -> dict:
                                      encoded=encoded, prompt_cache=prompt_cache)
     except ValueError as e:  # the method steps raise ValueError for data they cannot handle (e.g. too few patches)
         raise UserError(f"{root / unit.folder}: cannot explain this class with {p.spec.id}: {e}") from None
+    gt = _ground_truth(p, unit, raw, explanations)
     image_records = []
     for j, (rel, e) in enumerate(zip(unit.files, explanations)):
         overlays = {}
@@ -218,9 +224,10 @@ def run_unit(p: Plan, unit: WorkUnit, engine: _Engine) -> dict:
                 overlays[method] = f"overlays/{method}/{_overlay_name(rel)}"
                 write_overlay(p.results_dir / overlays[method], raw[j], m.part_map)
         r = rec.image_record(rel, unit.class_index, e, p.dataset.classnames, p.pool.descriptors, overlays)
-        if p.dataset.part_masks is not None:
+        if gt is not None:
             for method, res in r.methods.items():
-                res.ground_truth = _ground_truth(p.dataset, rel, e.methods[method])
+                res.ground_truth = gt[0][j][method]
+            r.ground_truth_baseline = gt[1][j]
         image_records.append(r)
     klass = rec.class_record(unit.name, image_records, p.cfg.methods, rec.max_curve_length(p.cfg),
                              folder=unit.folder, index=unit.class_index)

@@ -7,7 +7,9 @@ Aggregation choices:
   AUCs compare); MI = point 0 of the mean curve; AUC = :func:`auc` of the mean curve (spec §2.6);
 * top-1 is in %;
 * the most frequent mutual / vision-only / language-only concepts are counted over the class's images
-  (``TOP_CONCEPTS`` of each, ties broken by descriptor text).
+  (``TOP_CONCEPTS`` of each, ties broken by descriptor text);
+* ground-truth metrics (datasets with part masks) and the pixel K-means baseline are the mean over the class's /
+  dataset's images (:func:`generator.runner.ground_truth.aggregate`); None without masks.
 """
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ import numpy as np
 from generator.method.mutual_information import auc, mean_curve
 from generator.results.schema import (ClassRecord, ConceptCount, ImageRecord, MethodClassResult,
                                       MethodImageResult, MethodSummary, PartRecord, VisionConcept)
+from generator.runner.ground_truth import aggregate as aggregate_gt
 from generator.runner.overlays import part_color
 
 TOP_CONCEPTS = 10
@@ -79,15 +82,23 @@ def class_record(name: str, records: list[ImageRecord], methods: Sequence[str], 
             vision_only.update({v.descriptor for v in r.vision} - shared)
             language_only.update(set(r.language) - shared)
         out[method] = MethodClassResult(mi=mi, auc=area, curve=curve, mutual_concepts=_top(mutual),
-                                        vision_concepts=_top(vision_only), language_concepts=_top(language_only))
+                                        vision_concepts=_top(vision_only), language_concepts=_top(language_only),
+                                        ground_truth=aggregate_gt([r.ground_truth for r in results]))
     n = len(records)
     top1 = 100.0 * sum(r.correct for r in records) / n if n else 0.0
-    return ClassRecord(name=name, n_images=n, top1=top1, methods=out, **extra)
+    return ClassRecord(name=name, n_images=n, top1=top1, methods=out,
+                       ground_truth_baseline=baseline_aggregate(records), **extra)
+
+
+def baseline_aggregate(records: list[ImageRecord]) -> dict | None:
+    """The pixel K-means baseline, mean over ``records`` (None without masks)."""
+    return aggregate_gt([r.ground_truth_baseline for r in records])
 
 
 def method_summaries(records: list[ImageRecord], methods: Sequence[str], curve_length: int) -> dict[str, MethodSummary]:
     out = {}
     for method in methods:
         mi, area, curve = _curve_stats([r.methods[method].curve for r in records], curve_length)
-        out[method] = MethodSummary(mi=mi, auc=area, curve=curve)
+        out[method] = MethodSummary(mi=mi, auc=area, curve=curve,
+                                    ground_truth=aggregate_gt([r.methods[method].ground_truth for r in records]))
     return out

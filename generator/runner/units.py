@@ -5,7 +5,10 @@ cheap, and changes when an image is replaced by a different file), the class nam
 (zero-shot predictions depend on all of them), the descriptor pool's sha256, the templates, the method
 config hash, the seed, the number of overlays, the effective precision of the image tower (``amp`` | ``fp32``,
 :func:`generator.runner.device.effective_precision`) and the result schema's major version. Anything else (batch
-size, device, output folder, the feature cache) does not change the result's meaning and is left out.
+size, device, output folder, the feature cache) does not change the result's meaning and is left out. A dataset with
+part masks adds the identity of its ground truth (:meth:`generator.registry.part_masks.PartMasks.key`: parts.json,
+the class's mask files, the metrics version), so adding or changing masks recomputes the classes they touch; the keys
+of datasets without masks do not have this entry.
 """
 from __future__ import annotations
 
@@ -42,6 +45,9 @@ def make_units(dataset, model_id: str, weights: str, descriptor_sha256: str, tem
     for c in dataset.classes:
         files = tuple(dataset.relative(p) for p in c.files)
         sizes = [p.stat().st_size for p in c.files]
-        key = stable_hash({**common, "class": c.index, "folder": c.folder, "files": list(zip(files, sizes))})
+        ingredients = {**common, "class": c.index, "folder": c.folder, "files": list(zip(files, sizes))}
+        if getattr(dataset, "part_masks", None) is not None:
+            ingredients["ground_truth"] = dataset.part_masks.key(files)
+        key = stable_hash(ingredients)
         units.append(WorkUnit(dataset.name, model_id, c.index, c.folder, c.name, files, key))
     return units
