@@ -187,8 +187,8 @@ class SiteBuilder:
         points = [{"model": mv.label, "family": mv.family or "unknown", "method": method_label(m), "order": order[m],
                    "auc": mv.metrics[f"auc.{m}"].value, "top1": mv.metrics["top1"].value}
                   for mv in ds.models for m in ds.methods if f"auc.{m}" in mv.metrics]
-        curves = [{"model": mv.label, "method": method_label(m), "order": order.get(m, 99), "step": i, "mi": v}
-                  for mv in ds.models for m, c in mv.curves.items() for i, v in enumerate(c)]
+        curves = [curve_row(mv.label, method_label(m), order.get(m, 99), c) for mv in ds.models
+                  for m, c in mv.curves.items()]
         dist = []
         for mv in ds.models:
             for m in ds.methods:
@@ -197,7 +197,8 @@ class SiteBuilder:
                     q = quartiles(vals)
                     if q:
                         dist.append({"model": mv.label, "family": mv.family or "unknown",
-                                     "panel": f"{metric.upper()} · {method_label(m)}", **q})
+                                     "panel": f"{metric.upper()} · {method_label(m)}",
+                                     "order": (metric == "auc") * 10 + order[m], **q})
         charts = {
             "auc": w.chart(f"{base}/charts/auc-vs-top1", "auc_vs_top1", points,
                            "AUC against zero-shot top-1, by family, with least-squares lines per family", static),
@@ -243,9 +244,9 @@ class SiteBuilder:
         class_static = o.static_charts == "all"
         for c in ds.classes:
             slug = ds.class_slugs[c]
-            rows = [{"model": mv.label, "method": method_label(m), "order": order.get(m, 99), "step": i, "mi": v}
-                    for mv in ds.models if c in ds.records and mv.id in ds.records[c]
-                    for m, res in ds.records[c][mv.id].methods.items() for i, v in enumerate(res.curve)]
+            rows = [curve_row(mv.label, method_label(m), order.get(m, 99), res.curve)
+                    for mv in ds.models if mv.id in ds.records.get(c, {})
+                    for m, res in ds.records[c][mv.id].methods.items()]
             chart = w.chart(f"{base}/charts/classes/{slug}", "curves", rows,
                             "MI-dynamics curve of this class per model", class_static, width=300, height=200)
             examples = []
@@ -334,6 +335,12 @@ class SiteBuilder:
             "<!doctype html><meta charset=utf-8><title>mkbench</title>"
             f'<meta http-equiv="refresh" content="0; url=v{version}/index.html">'
             f'<p>Latest version: <a href="v{version}/index.html">v{version}</a></p>\n', encoding="utf-8")
+
+
+def curve_row(model: str, method: str, order: int, curve) -> dict:
+    """A row of the ``curves`` chart: the whole curve as arrays (the chart flattens them)."""
+    return {"model": model, "method": method, "order": order, "step": list(range(len(curve))),
+            "mi": [round(float(v), 4) for v in curve]}
 
 
 def _place_files(links, site_dir: Path) -> None:
