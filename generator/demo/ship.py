@@ -62,6 +62,7 @@ def train_and_ship(spec: TrainSpec, out_dir: str | Path, model_name: str, pool: 
         "weights_sha256": _sha256(weights),
         "weights_dtype": "float16",
         "n_params": record["n_params"],
+        "pretraining_data": f"demo world, {spec.n_images:,} images",  # read by registry.models.card_pretraining_data
         "data": {"world": WORLD_VERSION, "stream": "train", "data_seed": spec.data_seed, "n_images": spec.n_images,
                  "images_seen": spec.steps * spec.batch_size,
                  "captions": "class phrase + 0-3 part phrases, re-drawn at every use (generator/demo/captions.py)"},

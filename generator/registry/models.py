@@ -114,6 +114,19 @@ class ModelInfo:
         return {k: v for k, v in asdict(self).items() if v is not None}
 
 
+def card_pretraining_data(weights_file: Optional[str]) -> Optional[str]:
+    """``pretraining_data`` of a model card beside a local checkpoint (``X.safetensors`` -> ``X.card.json``),
+    so leaderboards can say what a checkpoint was trained on; None when there is no (readable) card."""
+    if not weights_file:
+        return None
+    card = Path(weights_file).with_suffix(".card.json")
+    try:
+        value = json.loads(card.read_text(encoding="utf-8")).get("pretraining_data")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return str(value) if value else None
+
+
 @dataclass
 class LoadedModel:
     spec: ModelSpec
@@ -353,9 +366,10 @@ def load_model(spec: ModelSpec, device: str = "cpu", seed: int = 0, cache_dir: O
     size = int(size[0] if isinstance(size, (tuple, list)) else size)
     tower = tower_kind(model)
     paper = PAPER_MODELS.get(spec.paper_key) if spec.paper_key else None
+    data = paper.data if paper else (card_pretraining_data(weights_file) if spec.is_path else None)
     info = ModelInfo(family=paper.family if paper else FAMILY_OF_TOWER.get(tower, tower), tower=tower,
                      image_size=size, parameters=int(sum(p.numel() for p in model.parameters())),
-                     paper_name=paper.paper_name if paper else None, data=paper.data if paper else None)
+                     paper_name=paper.paper_name if paper else None, data=data)
     return LoadedModel(spec=spec, model=model, tokenizer=tokenizer, image_size=size,
                        mean=tuple(tag_cfg.get("mean", LoadedModel.mean)), std=tuple(tag_cfg.get("std", LoadedModel.std)),
                        info=info, weights=weights_identity(spec, weights_file, seed))

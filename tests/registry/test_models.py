@@ -104,3 +104,26 @@ def test_model_config_errors_name_the_file(tmp_path):
         M.resolve_model("other", "none", model_config=str(tiny_config_path("vit")))
     with pytest.raises(UserError, match="--pretrained PATH"):
         M.resolve_model(None, None, model_config=str(tiny_config_path("vit")))
+
+
+def test_a_model_card_beside_a_checkpoint_names_its_pretraining_data(tmp_path):
+    from generator.registry.models import card_pretraining_data
+
+    ckpt = tmp_path / "m.safetensors"
+    ckpt.write_bytes(b"")
+    assert card_pretraining_data(str(ckpt)) is None
+    (tmp_path / "m.card.json").write_text('{"pretraining_data": "demo world, 240 images"}')
+    assert card_pretraining_data(str(ckpt)) == "demo world, 240 images"
+    (tmp_path / "m.card.json").write_text("not json")
+    assert card_pretraining_data(str(ckpt)) is None
+
+
+def test_shipped_demo_cards_name_their_data():
+    import json
+    from pathlib import Path
+
+    cards = sorted((Path(__file__).resolve().parents[2] / "data/demo/models").glob("*.card.json"))
+    assert cards
+    for card in cards:
+        c = json.loads(card.read_text())
+        assert c["pretraining_data"] == f"demo world, {c['data']['n_images']:,} images"
