@@ -1,4 +1,5 @@
-"""``mkbench site`` (build the website from results, no model or GPU needed) and ``mkbench serve`` (preview it)."""
+"""``mkbench site`` (build the website from results, no model or GPU needed) and ``mkbench serve`` (preview it with
+the MkDocs dev server, or serve a built site as static files with ``--built``)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -10,43 +11,74 @@ EXAMPLES = """
 Examples:
   mkbench site --results results --out site          # then open site/index.html
   mkbench site --results results --versioned          # site/v<version>/ + site/index.html -> newest
-  mkbench serve --out site                            # http://127.0.0.1:8000/
+"""
+SERVE_EXAMPLES = """
+\b
+Examples:
+  mkbench serve --results results                     # MkDocs dev server at http://127.0.0.1:8000/
+  mkbench serve --results results --dev-addr 127.0.0.1:8001 --staging /tmp/staging
+  mkbench serve --built site                          # a built site as static files
 """
 
 
-@click.command("site", epilog=EXAMPLES, context_settings={"max_content_width": 100})
-@click.option("--results", default="results", show_default=True, type=click.Path(file_okay=False),
-              metavar="DIR", help="Results folder: DIR/<dataset>/<model-id>/{summary.json,classes.json,images.jsonl}.")
-@click.option("--out", default="site", show_default=True, type=click.Path(file_okay=False), metavar="DIR",
-              help="Output folder of the built site.")
-@click.option("--staging", type=click.Path(file_okay=False), metavar="DIR",
-              help="Keep the generated Markdown/mkdocs.yml here (default: a temporary folder, removed).")
-@click.option("--versioned", is_flag=True, help="Build into OUT/v<version>/ and point OUT/index.html at it.")
-@click.option("--site-url", metavar="URL", help="Public URL of the site (for citations and MkDocs' site_url).")
-@click.option("--examples", default=2, show_default=True, type=click.IntRange(0, 50),
-              help="Example images per class and model on class pages.")
-@click.option("--bootstrap", "n_boot", default=1000, show_default=True, type=click.IntRange(0, 100000),
-              help="Bootstrap resamples over images for the 95% intervals (0: none).")
-@click.option("--static-charts", default="summary", show_default=True, type=click.Choice(["summary", "all", "none"]),
-              help="Static SVG/PNG copies (vl-convert) of data-set and model charts, also of class charts, or none.")
-@click.option("--no-search", is_flag=True, help="Leave out the search index (faster builds of very large sites).")
-@click.option("--jobs", type=click.IntRange(1, 256), metavar="N",
-              help="Worker processes reading results and rendering pages (default: CPUs).")
-@click.option("--templates", type=click.Path(file_okay=False), metavar="DIR", help="Alternative templates folder.")
-@click.option("--paper-data", type=click.Path(file_okay=False), metavar="DIR",
-              help="Alternative folder of the paper's reference tables (default: the repository's data/paper).")
-def site(results, out, staging, versioned, site_url, examples, n_boot, static_charts, no_search, jobs, templates,
-         paper_data):
-    """Build the website (leaderboards, charts, model/class/comparison pages) from results with MkDocs."""
-    from generator.report.site import SiteOptions, build_site
+def _options(static_default: str):
+    """Options shared by ``site`` and ``serve`` (both render the pages from results)."""
+    opts = [
+        click.option("--results", default="results", show_default=True, type=click.Path(file_okay=False),
+                     metavar="DIR",
+                     help="Results folder: DIR/<dataset>/<model-id>/{summary.json,classes.json,images.jsonl}."),
+        click.option("--staging", type=click.Path(file_okay=False), metavar="DIR",
+                     help="Keep the generated Markdown/mkdocs.yml here (default: a temporary folder, removed)."),
+        click.option("--site-url", metavar="URL", help="Public URL of the site (for citations and MkDocs' site_url)."),
+        click.option("--examples", default=2, show_default=True, type=click.IntRange(0, 50),
+                     help="Example images per class and model on class pages."),
+        click.option("--bootstrap", "n_boot", default=1000, show_default=True, type=click.IntRange(0, 100000),
+                     help="Bootstrap resamples: over images for the 95% intervals of the metrics, over models for "
+                          "the AUC-top-1 correlation (0: none)."),
+        click.option("--static-charts", default=static_default, show_default=True,
+                     type=click.Choice(["summary", "all", "none"]),
+                     help="Static SVG/PNG copies (vl-convert) of data-set and model charts, also of class charts, "
+                          "or none."),
+        click.option("--no-search", is_flag=True, help="Leave out the search index (faster builds of very large sites)."),
+        click.option("--jobs", type=click.IntRange(1, 256), metavar="N",
+                     help="Worker processes reading results and rendering pages (default: CPUs)."),
+        click.option("--templates", type=click.Path(file_okay=False), metavar="DIR",
+                     help="Alternative templates folder."),
+        click.option("--paper-data", type=click.Path(file_okay=False), metavar="DIR",
+                     help="Alternative folder of the paper's reference tables (default: the repository's data/paper)."),
+    ]
 
-    opts = SiteOptions(results=Path(results), out=Path(out), staging=Path(staging) if staging else None,
-                       versioned=versioned, site_url=site_url, n_boot=n_boot, examples=examples, jobs=jobs,
-                       static_charts=static_charts, search=not no_search)
+    def wrap(f):
+        for o in reversed(opts):
+            f = o(f)
+        return f
+    return wrap
+
+
+def _site_options(results, staging, site_url, examples, n_boot, static_charts, no_search, jobs, templates,
+                  paper_data, **more):
+    from generator.report.site import SiteOptions
+
+    opts = SiteOptions(results=Path(results), staging=Path(staging) if staging else None, site_url=site_url,
+                       n_boot=n_boot, examples=examples, jobs=jobs, static_charts=static_charts,
+                       search=not no_search, **more)
     if templates:
         opts.templates = Path(templates)
     if paper_data:
         opts.paper_data = Path(paper_data)
+    return opts
+
+
+@click.command("site", epilog=EXAMPLES, context_settings={"max_content_width": 100})
+@_options("summary")
+@click.option("--out", default="site", show_default=True, type=click.Path(file_okay=False), metavar="DIR",
+              help="Output folder of the built site.")
+@click.option("--versioned", is_flag=True, help="Build into OUT/v<version>/ and point OUT/index.html at it.")
+def site(out, versioned, **options):
+    """Build the website (leaderboards, charts, model/class/comparison pages) from results with MkDocs."""
+    from generator.report.site import build_site
+
+    opts = _site_options(**options, out=Path(out), versioned=versioned)
     report = build_site(opts, log=lambda msg: click.echo(msg, err=True))
     for w in report.warnings:
         click.secho(f"warning: {w}", fg="yellow", err=True)
@@ -55,19 +87,43 @@ def site(results, out, staging, versioned, site_url, examples, n_boot, static_ch
     click.echo(str(report.site_dir))
 
 
-@click.command("serve")
-@click.option("--out", default="site", show_default=True, type=click.Path(file_okay=False, exists=True),
-              metavar="DIR", help="Built site folder (from `mkbench site`).")
-@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
-@click.option("--bind", default="127.0.0.1", show_default=True)
-def serve(out, port, bind):
-    """Serve a built site over HTTP for a local preview (Ctrl-C stops)."""
+def _dev_addr(ctx, param, value: str) -> str:
+    host, sep, port = value.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise click.BadParameter(f"{value!r}: expected HOST:PORT, e.g. 127.0.0.1:8000")
+    return value
+
+
+@click.command("serve", epilog=SERVE_EXAMPLES, context_settings={"max_content_width": 100})
+@_options("none")
+@click.option("--dev-addr", default="127.0.0.1:8000", show_default=True, metavar="HOST:PORT", callback=_dev_addr,
+              help="Address of the MkDocs dev server (0.0.0.0:PORT exposes it to the network).")
+@click.option("--no-livereload", is_flag=True, help="Do not reload pages in the browser when staged files change.")
+@click.option("--built", type=click.Path(file_okay=False, exists=True), metavar="DIR",
+              help="Instead: serve an already built site folder (from `mkbench site`) as static files, as a web "
+                   "host would (e.g. a --versioned build); no MkDocs, --results ignored.")
+def serve(dev_addr, no_livereload, built, **options):
+    """Preview the website with the MkDocs dev server: render the pages from --results (as `mkbench site` does)
+    into a staging folder and run `mkdocs serve` on it (Ctrl-C stops)."""
+    if built:
+        _serve_static(built, dev_addr)
+        return
+    from generator.report.site import serve_site
+
+    code = serve_site(_site_options(**options), dev_addr=dev_addr, livereload=not no_livereload,
+                      log=lambda msg: click.echo(msg, err=True))
+    if code not in (0, -2, 130):  # 0 / SIGINT: stopped by the user
+        raise click.ClickException(f"mkdocs serve exited with status {code}")
+
+
+def _serve_static(folder: str, dev_addr: str) -> None:
     import functools
     import http.server
 
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(Path(out)))
-    with http.server.ThreadingHTTPServer((bind, port), handler) as httpd:
-        click.echo(f"serving {out} at http://{bind}:{port}/ (Ctrl-C stops)", err=True)
+    host, _, port = dev_addr.rpartition(":")
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(Path(folder)))
+    with http.server.ThreadingHTTPServer((host, int(port)), handler) as httpd:
+        click.echo(f"serving {folder} at http://{dev_addr}/ (Ctrl-C stops)", err=True)
         try:
             httpd.serve_forever()
         except KeyboardInterrupt:

@@ -2,5 +2,5 @@
 
 Reads result files only through :mod:`generator.results.io` and never imports torch, :mod:`generator.method`
 or :mod:`generator.runner`, so a site rebuilds from existing results with no model and no GPU.
-Entry point: :func:`generator.report.site.build_site`.
+Entry points: :func:`generator.report.site.build_site` and :func:`generator.report.site.serve_site`.
 """

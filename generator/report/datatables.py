@@ -1,10 +1,16 @@
 """Tables of the site built from the views: the leaderboard, per-class tables, AUC-vs-top-1 correlations, the
-paper-reference cells and the per-pair comparison context (each table also becomes CSV/JSON/LaTeX downloads)."""
+paper-reference cells and the per-pair comparison context (each table also becomes CSV/JSON/LaTeX downloads).
+The ground-truth tables are in :mod:`generator.report.ground_truth`."""
 from __future__ import annotations
 
-from .stats import linear_fit, pearson, spearman
+from generator.evaluation.family import family_correlation
+
+from .ground_truth import GROUNDING, LABELS as GT_LABELS, LOCALISATION
+from .stats import linear_fit
 from .tables import Column, Table
 from .views import compare_rows, method_label
+
+ALL_MODELS = "all models"
 
 
 def leaderboard_table(ds) -> Table:
@@ -37,31 +43,106 @@ def class_table(ds, mv) -> Table:
     cols = [Column("class", "Class"), Column("n_images", "Images", "int"), Column("top1", "Top-1 (%)", "num")]
     for m in ds.methods:
         cols += [Column(f"mi.{m}", f"MI {method_label(m)}", "num"), Column(f"auc.{m}", f"AUC {method_label(m)}", "num")]
+    if ds.ground_truth:
+        for m in ds.methods:
+            cols += [Column(f"gt.{m}.{k}", f"{GT_LABELS[k]} {method_label(m)}", "num", 3)
+                     for k in LOCALISATION + GROUNDING]
+        cols += [Column(f"gt.baseline.{k}", f"{GT_LABELS[k]} pixel K-means", "num", 3) for k in LOCALISATION]
     rows = []
     for c in mv.run.classes:
         row = {"class": c.name, "n_images": c.n_images, "top1": c.top1}
         for m, res in c.methods.items():
             row[f"mi.{m}"], row[f"auc.{m}"] = res.mi, res.auc
+            for k, v in (res.ground_truth or {}).items():
+                row[f"gt.{m}.{k}"] = v
+        for k, v in (c.ground_truth_baseline or {}).items():
+            row[f"gt.baseline.{k}"] = v
         rows.append(row)
     return Table(f"classes-{mv.slug}", f"Per-class results: {mv.label} on {ds.label}", cols, rows)
 
 
-def correlations(ds) -> list[dict]:
+def correlations(ds, n_boot: int = 1000, seed: int = 0) -> list[dict]:
+    """AUC against top-1 across models, per part method: over the models of each family and, when there are
+    several families, over all models of the data set (``"all": True`` marks the row covering every model).
+
+    The coefficients, p-values and bootstrap intervals are
+    :func:`generator.evaluation.family.family_correlation`'s (scipy Pearson/Spearman, percentile bootstrap over
+    models), so the site and the evaluation report the same numbers; the least-squares line is drawn in the chart.
+    """
+    groups: dict[str, list] = {}
+    for mv in ds.models:
+        groups.setdefault(mv.family or "unknown", []).append(mv)
+    several = len(groups) > 1
+    if several:
+        groups[ALL_MODELS] = list(ds.models)
     out = []
     for m in ds.methods:
-        groups: dict[str, list] = {}
-        for mv in ds.models:
-            if f"auc.{m}" in mv.metrics:
-                groups.setdefault(mv.family or "unknown", []).append(mv)
-        if len(groups) > 1:
-            groups["all models"] = [mv for g in list(groups.values()) for mv in g]
-        for fam, mvs in groups.items():
-            x = [mv.metrics[f"auc.{m}"].value for mv in mvs]
-            y = [mv.metrics["top1"].value for mv in mvs]
-            slope, intercept = linear_fit(x, y)
-            out.append({"method": m, "family": fam, "n": len(mvs), "pearson": pearson(x, y),
-                        "spearman": spearman(x, y), "slope": slope, "intercept": intercept})
+        for fam, members in groups.items():
+            mvs = [mv for mv in members if m in mv.run.summary.methods]
+            if not mvs:
+                continue
+            # one data set and unique ids by construction (folder names), whatever the summaries say
+            summaries = [mv.run.summary.model_copy(update={"dataset": ds.name, "model_id": mv.id}) for mv in mvs]
+            fc = family_correlation(summaries, methods=[m], n_boot=n_boot, seed=seed)
+            res = fc["methods"][m]
+            slope, intercept = linear_fit(res["auc"], fc["top1"])
+            row = {"method": m, "family": fam, "all": fam == ALL_MODELS or not several, "n": res["n"],
+                   "n_boot": res["n_boot"], "ci_level": res["ci_level"], "reason": res.get("reason"),
+                   "slope": slope, "intercept": intercept}
+            for name in ("pearson", "spearman"):
+                c = res[name]
+                row.update({name: c["r"], f"{name}.p": c["p"], f"{name}.lo": (c["ci"] or (None, None))[0],
+                            f"{name}.hi": (c["ci"] or (None, None))[1], f"{name}.n_boot_valid": c["n_boot_valid"]})
+            row["sentence"] = correlation_sentence(row, ds.label)
+            out.append(row)
     return out
+
+
+def _interval(row: dict, name: str) -> str:
+    lo, hi = row[f"{name}.lo"], row[f"{name}.hi"]
+    if lo is None:
+        return "no bootstrap interval"
+    return f"{100 * row['ci_level']:.0f}% CI [{lo:.2f}, {hi:.2f}]"
+
+
+def _zero(row: dict, name: str) -> str:
+    lo, hi = row[f"{name}.lo"], row[f"{name}.hi"]
+    return "" if lo is None else ("includes" if lo <= 0 <= hi else "excludes")
+
+
+def correlation_sentence(row: dict, dataset: str) -> str:
+    """A plain report of one correlation row, whatever its value (no direction is assumed or praised)."""
+    models = f"{row['n']} model" + ("s" if row["n"] != 1 else "")
+    scope = f"the {models} on {dataset}" if row["family"] == ALL_MODELS or row["all"] else \
+        f"the {models} of family {row['family']} on {dataset}"
+    parts = f"{method_label(row['method'])} parts"
+    if row["pearson"] is None and row["spearman"] is None:
+        return f"Across {scope}, AUC ({parts}) and top-1 have no correlation coefficient: {row['reason']}."
+    coef = []
+    for name, symbol in (("pearson", "Pearson r"), ("spearman", "Spearman ρ")):
+        r = row[name]
+        coef.append(f"{symbol} = {r:.2f} ({_interval(row, name)})" if r is not None else f"no {symbol}")
+    text = f"Across {scope}, the correlation between AUC ({parts}) and zero-shot top-1 is {coef[0]}, {coef[1]}."
+    if row["n"] == 2:
+        return text + " With two models any correlation is ±1 by construction, so it carries no evidence."
+    zero = [f"the {s} interval {_zero(row, n)} zero" for n, s in (("pearson", "Pearson"), ("spearman", "Spearman"))
+            if _zero(row, n)]
+    if zero:
+        joined = "; ".join(zero)
+        text += " " + joined[0].upper() + joined[1:] + "."
+    return text
+
+
+def correlation_table(ds, rows: list[dict]) -> Table:
+    cols = [Column("method", "Parts"), Column("family", "Family"), Column("n", "Models", "int")]
+    for name, label in (("pearson", "Pearson r"), ("spearman", "Spearman rho")):
+        cols += [Column(name, label, "num", 3), Column(f"{name}.lo", f"{label} CI low", "num", 3),
+                 Column(f"{name}.hi", f"{label} CI high", "num", 3), Column(f"{name}.p", f"{label} p", "num", 3)]
+    cols += [Column("n_boot", "Bootstrap resamples", "int"), Column("slope", "Slope", "num", 2),
+             Column("intercept", "Intercept", "num", 2), Column("reason", "No coefficient because")]
+    return Table("correlations", f"AUC vs top-1 correlations: {ds.label}", cols, rows,
+                 "Pearson and Spearman correlation between the data-set AUC and zero-shot top-1 across models, with "
+                 "percentile-bootstrap intervals over models (generator.evaluation.family.family_correlation).")
 
 
 TEXT_COLUMNS = {"family": "Family", "model": "Model", "data": "Data", "group": "Group"}

@@ -1,11 +1,14 @@
 """``mkbench site``: results -> staging folder (Markdown pages, tables, charts, assets, ``mkdocs.yml``) ->
-``mkdocs build --strict`` -> ``site/``.
+``mkdocs build --strict`` -> ``site/``; ``mkbench serve``: the same staging folder -> ``mkdocs serve``
+(:func:`serve_site`).
 
 Pages (per data set ``<ds>``): ``<ds>/index`` leaderboard, ``<ds>/charts``, ``<ds>/models/<model>``,
 ``<ds>/classes/index`` and ``<ds>/classes/<class>``, ``<ds>/compare/index`` and ``<ds>/compare/<a>--<b>``;
 site-wide: home, paper reference, citation. The navigation lists only the home, one leaderboard per data set,
 the paper and the citation pages: every other page is reached from those, which keeps the build linear in the
-number of pages (spec of the site: 13 models x 1,000 classes in minutes, not hours).
+number of pages (spec of the site: 13 models x 1,000 classes in minutes, not hours). Data sets with part masks
+also get ground-truth tables (:mod:`generator.report.ground_truth`) on their leaderboard, model and class pages; every
+leaderboard reports the AUC-top-1 correlation across its models (:func:`generator.report.datatables.correlations`).
 
 With ``versioned=True`` the site goes to ``OUT/v<version>/`` and ``OUT/index.html`` redirects to the newest
 version, so cited URLs of older versions stay valid when the folders are kept (see the Pages workflow).
@@ -18,6 +21,7 @@ import json
 import multiprocessing
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -29,9 +33,11 @@ from typing import Callable, Optional
 from generator.errors import UserError
 
 from .assets import write_vendor_assets
-from .datatables import (class_table, compare_context, correlations, leaderboard_table, paper_cell,
-                         paper_label)
+from .datatables import (class_table, compare_context, correlation_table, correlations, leaderboard_table,
+                         paper_cell, paper_label)
 from .escape import unique_slugs
+from .ground_truth import class_rows as gt_class_rows
+from .ground_truth import ground_truth_table, model_rows as gt_model_rows, parts_table
 from .load import load_all
 from .pages import Writer, make_env
 from .paper import load_paper_data
@@ -121,7 +127,10 @@ class SiteBuilder:
         self.timings[name] = round(t - t0, 2)
         return t
 
-    def build(self) -> BuildReport:
+    def stage(self, for_serve: bool = False) -> tuple[Path, Path, dict, Writer]:
+        """Write the staging folder (``docs/``, ``fragments/``, ``overrides/``, ``mkdocs.yml``); returns
+        (staging, site_dir, provenance, writer). ``for_serve``: result files such as overlay PNGs are placed into
+        ``docs/`` (``mkdocs serve`` serves only what MkDocs builds) instead of next to the built site."""
         o = self.opts
         if o.static_charts not in STATIC_CHOICES:
             raise UserError(f"--static-charts {o.static_charts!r}: choose one of {', '.join(STATIC_CHOICES)}")
@@ -154,7 +163,9 @@ class SiteBuilder:
         self._site_pages(w, datasets, paper)
         shutil.copytree(o.templates / "assets", docs / "assets" / "mkbench")
         write_vendor_assets(docs, o.templates / "vendor")
-        t = self._tick("assets", t)
+        if for_serve:
+            _place_files(w.links, docs)
+        self._tick("assets", t)
         site_dir = Path(o.out).resolve()
         if o.versioned:
             site_dir = site_dir / f"v{prov['version']}"
@@ -164,6 +175,12 @@ class SiteBuilder:
                                                      site_url=o.site_url, site_dir=str(site_dir),
                                                      hooks=str(Path(__file__).with_name("mkdocs_hooks.py")))
         (staging / "mkdocs.yml").write_text(cfg, encoding="utf-8")
+        return staging, site_dir, prov, w
+
+    def build(self) -> BuildReport:
+        o = self.opts
+        staging, site_dir, prov, w = self.stage()
+        t = time.perf_counter()
         self._mkdocs(staging, site_dir)
         _place_files(w.links, site_dir)
         if o.versioned:
@@ -177,12 +194,7 @@ class SiteBuilder:
     def _dataset(self, w: Writer, ds) -> None:
         o, base = self.opts, ds.name
         static = o.static_charts != "none"
-        board = leaderboard_table(ds)
-        w.table(f"{base}/tables/leaderboard", board, {"dataset": ds.label})
-        w.page(f"{base}/index.md", "dataset.md.j2", ds=ds, tables_stem=f"{base}/tables/leaderboard",
-               families=sorted({m.family for m in ds.models if m.family}),
-               data_values=sorted({m.pretraining_data for m in ds.models if m.pretraining_data}))
-        # data-set charts
+        # data-set charts and the AUC-top-1 correlation (shown on the leaderboard and the charts page)
         order = {m: i for i, m in enumerate(ds.methods)}
         points = [{"model": mv.label, "family": mv.family or "unknown", "method": method_label(m), "order": order[m],
                    "auc": mv.metrics[f"auc.{m}"].value, "top1": mv.metrics["top1"].value}
@@ -208,14 +220,20 @@ class SiteBuilder:
                             "Per-class MI and AUC: range, quartiles and median per model", static,
                             width=220, height=max(120, 22 * len(ds.models))),
         }
-        corr = correlations(ds)
-        corr_table = Table("correlations", f"AUC vs top-1 correlations: {ds.label}",
-                           [Column("method", "Parts"), Column("family", "Family"), Column("n", "Models", "int"),
-                            Column("pearson", "Pearson r", "num", 3), Column("spearman", "Spearman rho", "num", 3),
-                            Column("slope", "Slope", "num", 2), Column("intercept", "Intercept", "num", 2)], corr)
-        w.table(f"{base}/tables/correlations", corr_table)
-        w.page(f"{base}/charts.md", "charts.md.j2", ds=ds, charts=charts, corr=corr,
-               tables_stem=f"{base}/tables/correlations",
+        corr = correlations(ds, n_boot=o.n_boot, seed=o.seed)
+        corr_stem = w.table(f"{base}/tables/correlations", correlation_table(ds, corr))
+        # leaderboard
+        board = leaderboard_table(ds)
+        w.table(f"{base}/tables/leaderboard", board, {"dataset": ds.label})
+        gt_stem = None
+        if ds.ground_truth:
+            gt_stem = w.table(f"{base}/tables/ground-truth", ground_truth_table(ds), {"dataset": ds.label})
+        w.page(f"{base}/index.md", "dataset.md.j2", ds=ds, tables_stem=f"{base}/tables/leaderboard",
+               families=sorted({m.family for m in ds.models if m.family}),
+               data_values=sorted({m.pretraining_data for m in ds.models if m.pretraining_data}),
+               corr=corr, corr_stem=corr_stem, auc_chart=charts["auc"], gt_stem=gt_stem,
+               gt=[{"mv": mv, **r} for mv in ds.models for r in gt_model_rows(ds, mv)] if ds.ground_truth else [])
+        w.page(f"{base}/charts.md", "charts.md.j2", ds=ds, charts=charts, corr=corr, tables_stem=corr_stem,
                fits=[(t.table, fam, f) for t in ds.paper_tables for fam, f in t.fits.items()])
         # model pages
         for mv in ds.models:
@@ -228,9 +246,14 @@ class SiteBuilder:
             first = ds.methods[0] if ds.methods else None
             ranked = sorted((c for c in mv.run.classes if first in c.methods),
                             key=lambda c: (-c.methods[first].auc, c.name)) if first else []
+            gt, parts = None, None
+            if ds.ground_truth:
+                pt = parts_table(ds, mv)
+                gt = gt_model_rows(ds, mv)
+                parts = {"table": pt, "stem": w.table(f"{base}/tables/{pt.name}", pt)} if pt.rows else None
             w.page(f"{base}/models/{mv.slug}.md", "model.md.j2", ds=ds, mv=mv, chart=chart, tables_stem=stem,
                    strongest=ranked[:10], weakest=ranked[::-1][:10], rank_method=first,
-                   shared={m: top_concepts(mv.run.classes, m) for m in ds.methods})
+                   shared={m: top_concepts(mv.run.classes, m) for m in ds.methods}, gt=gt, parts=parts)
         # class pages
         first = ds.methods[0] if ds.methods else None
         index_rows = []
@@ -264,7 +287,8 @@ class SiteBuilder:
                     examples.append({"model": mv, "ex": ex, "views": views})
             images = sorted({e["ex"].image for e in examples})
             self._queue(f"{base}/classes/{slug}.md", "class.md.j2", ds=ds, cls=c, recs=ds.records.get(c, {}),
-                   chart=chart, examples=examples, images=images)
+                   chart=chart, examples=examples, images=images,
+                   gt=gt_class_rows(ds, c) if ds.ground_truth else [])
         # comparisons
         pairs = [(a, b) for i, a in enumerate(ds.models) for b in ds.models[i + 1:]]
         w.page(f"{base}/compare/index.md", "compare_index.md.j2", ds=ds, pairs=pairs)
@@ -359,3 +383,52 @@ def _place_files(links, site_dir: Path) -> None:
 def build_site(opts: SiteOptions, log: Callable[[str], None] = lambda s: None) -> BuildReport:
     """Build the website from the results in ``opts.results`` into ``opts.out`` (see the module docstring)."""
     return SiteBuilder(opts, log).build()
+
+
+def _stop(proc: subprocess.Popen, grace: float = 5.0) -> int:
+    """Stop a child politely: SIGINT (like Ctrl-C), then SIGTERM, then SIGKILL; returns its exit status."""
+    steps = [lambda: proc.send_signal(signal.SIGINT)] if os.name == "posix" else []
+    for step in steps + [proc.terminate, proc.kill]:
+        step()
+        try:
+            return proc.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            continue
+    return proc.wait()
+
+
+def serve_site(opts: SiteOptions, dev_addr: str = "127.0.0.1:8000", livereload: bool = True,
+               log: Callable[[str], None] = lambda s: None) -> int:
+    """Render the staging folder from ``opts.results`` (as :func:`build_site` does) and run ``mkdocs serve`` on
+    it until interrupted; returns MkDocs' exit status. The staging folder is removed afterwards unless
+    ``opts.staging`` names it. MkDocs rebuilds when a staged file changes; new results need a new ``serve``."""
+    builder = SiteBuilder(opts, log)
+    staging, _, _, w = builder.stage(for_serve=True)
+    for msg in builder.warnings:
+        log(f"warning: {msg}")
+    cmd = [sys.executable, "-m", "mkdocs", "serve", "-f", str(staging / "mkdocs.yml"), "--dev-addr", dev_addr]
+    if not livereload:
+        cmd.append("--no-livereload")
+    log(f"{w.n_pages} pages staged in {staging}; running: mkdocs serve --dev-addr {dev_addr} (Ctrl-C stops)")
+    # MkDocs must stop on SIGINT (and then remove its temporary build folder) even when we were started with SIGINT
+    # ignored, as background jobs of a shell are
+    posix = os.name == "posix"
+    proc = subprocess.Popen(cmd, preexec_fn=(lambda: signal.signal(signal.SIGINT, signal.SIG_DFL)) if posix else None)
+    stop: list[int] = []
+    previous = signal.signal(signal.SIGTERM, lambda *_: stop.append(1))
+    try:
+        while not stop:
+            try:
+                return proc.wait(timeout=0.5)
+            except subprocess.TimeoutExpired:
+                pass
+        return _stop(proc)
+    except KeyboardInterrupt:  # Ctrl-C in a terminal reaches MkDocs too: give it a moment first
+        try:
+            return proc.wait(timeout=3)
+        except subprocess.TimeoutExpired:
+            return _stop(proc)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        if not opts.staging:
+            shutil.rmtree(staging, ignore_errors=True)

@@ -1,4 +1,6 @@
-"""Statistics for the site: bootstrap confidence intervals over images, correlations and linear fits.
+"""Statistics for the site: bootstrap confidence intervals over images, linear fits and quartiles (the AUC-top-1
+correlation across models is :func:`generator.evaluation.family.family_correlation`'s, see
+:func:`generator.report.datatables.correlations`).
 
 Bootstrap (spec §2.6, dataset level): the reported MI is point 0 of the zero-padded mean curve, i.e. the mean of
 the images' first points, and the AUC is the mean of that curve, i.e. the mean over images of
@@ -43,30 +45,6 @@ def bootstrap_means(values: np.ndarray, n_boot: int = 1000, level: float = 0.95,
     alpha = (1.0 - level) / 2.0
     lo, hi = np.quantile(means, [alpha, 1.0 - alpha], axis=0)
     return [Interval(float(a), float(b)) for a, b in zip(lo, hi)]
-
-
-def ranks(x: np.ndarray) -> np.ndarray:
-    """Ranks with ties averaged (1-based)."""
-    x = np.asarray(x, dtype=float)
-    order = np.argsort(x, kind="mergesort")
-    r = np.empty(len(x))
-    r[order] = np.arange(1, len(x) + 1)
-    for v in np.unique(x):
-        m = x == v
-        if m.sum() > 1:
-            r[m] = r[m].mean()
-    return r
-
-
-def pearson(x, y) -> float:
-    x, y = np.asarray(x, float), np.asarray(y, float)
-    if len(x) < 3 or np.std(x) == 0 or np.std(y) == 0:
-        return math.nan
-    return float(np.corrcoef(x, y)[0, 1])
-
-
-def spearman(x, y) -> float:
-    return pearson(ranks(x), ranks(y)) if len(x) >= 3 else math.nan
 
 
 def linear_fit(x, y) -> tuple[float, float]:

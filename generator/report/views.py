@@ -3,7 +3,8 @@
 * :func:`model_view` - a leaderboard row: model card fields (``summary.model_info``, else the paper's model
   table, else missing), each metric with its bootstrap interval and, where the paper reports the model on
   this data set, the paper's value and our difference.
-* :func:`dataset_view` - models, classes (union over runs), per-class records per model, class slugs.
+* :func:`dataset_view` - models, classes (union over runs), per-class records per model, class slugs, whether
+  any run has ground-truth part metrics.
 * :func:`compare_rows` - per-class differences between two models (spec §2.6 AUC, top-1, mutual concepts).
 """
 from __future__ import annotations
@@ -144,6 +145,11 @@ def model_view(run: Run, slug: str, paper: PaperData) -> ModelView:
         curves={m: list(v.curve) for m, v in s.methods.items()}, run=run)
 
 
+def has_ground_truth(summary) -> bool:
+    """Whether a run has ground-truth part metrics (schema 1.1, data sets with part masks)."""
+    return summary.ground_truth_baseline is not None or any(ms.ground_truth for ms in summary.methods.values())
+
+
 @dataclass
 class DatasetView:
     name: str                 # folder name (URL)
@@ -155,6 +161,7 @@ class DatasetView:
     class_slugs: dict[str, str]
     records: dict[str, dict[str, object]]   # class -> model id -> ClassRecord
     paper_tables: list
+    ground_truth: bool = False              # some run has ground-truth part metrics (data set with part masks)
 
 
 def dataset_view(name: str, slug: str, runs: list[Run], paper: PaperData) -> DatasetView:
@@ -171,8 +178,9 @@ def dataset_view(name: str, slug: str, runs: list[Run], paper: PaperData) -> Dat
             records[c.name][r.model_id] = c
     labels = {r.summary.dataset for r in runs if r.summary.dataset}
     label = labels.pop() if len(labels) == 1 else name
+    ground_truth = any(has_ground_truth(r.summary) for r in runs)
     return DatasetView(name, label, slug, models, methods, classes, unique_slugs(classes), records,
-                       paper.tables_for(name) or paper.tables_for(label))
+                       paper.tables_for(name) or paper.tables_for(label), ground_truth)
 
 
 def _mutual(rec, method: str) -> list[str]:

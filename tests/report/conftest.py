@@ -1,5 +1,6 @@
-"""Session fixtures of the site tests: results computed by the real engine (tiny random-weight models), and one
-site built from them in a subprocess that also reports which modules the build imported."""
+"""Session fixtures of the site tests: results computed by the real engine (tiny random-weight models, and one
+shipped demo model on a data set with part masks), and one site built from them in a subprocess that also reports
+which modules the build imported."""
 from __future__ import annotations
 
 import json
@@ -9,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.report.engine_results import compute_engine_results
+from tests.report.engine_results import compute_demo_results, compute_engine_results
 
 REPO = Path(__file__).resolve().parents[2]
 BUILD = """
@@ -26,7 +27,10 @@ print(json.dumps({"site": str(report.site_dir), "pages": report.n_pages, "heavy"
 
 @pytest.fixture(scope="session")
 def engine_results(tmp_path_factory) -> Path:
-    return compute_engine_results(tmp_path_factory.mktemp("engine"))
+    """One results folder: ``shapes`` (no masks, hostile class names) and ``demo`` (part masks, 3 models)."""
+    root = tmp_path_factory.mktemp("engine")
+    out = compute_engine_results(root)
+    return compute_demo_results(root, out)
 
 
 @pytest.fixture(scope="session")

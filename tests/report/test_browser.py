@@ -83,6 +83,21 @@ def test_charts_render_without_errors(browser_page):
     assert events["errors"] == []
 
 
+def test_leaderboard_with_ground_truth_renders_its_chart_and_sorts(browser_page, tmp_path):
+    page, base, events = browser_page
+    page.goto(base + "demo/index.html")
+    page.wait_for_function("document.querySelectorAll('figure.mk-chart.mk-rendered .mk-vega svg').length === 1",
+                           timeout=15000)
+    headers = page.locator("#mk-ground-truth thead th")
+    col = next(i for i, h in enumerate(headers.all_inner_texts()) if h.strip() == "Mean IoU")
+    headers.nth(col).click()
+    values = _column(page, "mk-ground-truth", col)
+    assert len(values) == 9 and values in (sorted(values), sorted(values)[::-1])
+    page.locator("#mk-correlations").scroll_into_view_if_needed()
+    _shot(page, "leaderboard-ground-truth.png", tmp_path)
+    assert events["errors"] == []
+
+
 def test_class_page_shows_overlays_and_legends(browser_page, tmp_path):
     page, base, events = browser_page
     page.goto(base + "shapes/classes/50-of-5-1-x-y-z-triangle.html")

@@ -2,11 +2,23 @@
 from __future__ import annotations
 
 import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
 from importlib.metadata import version
+from pathlib import Path
 
 from click.testing import CliRunner
 
 from generator.cli import cli, main
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 def test_commands_are_registered():
@@ -35,3 +47,59 @@ def test_versioned_build_keeps_a_stable_path(engine_results, tmp_path):
     assert f'url=v{v}/index.html' in (out / "index.html").read_text()
     assert json.loads((out / "versions.json").read_text())["latest"] == f"v{v}"
     assert not (out / f"v{v}" / "search").exists()
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _get(url: str) -> tuple[int, bytes]:
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback: never through a proxy
+    with opener.open(url, timeout=5) as r:
+        return r.status, r.read()
+
+
+def test_serve_runs_the_mkdocs_dev_server_on_staged_results(engine_results, tmp_path):
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}/"
+    log = tmp_path / "serve.log"
+    cmd = [sys.executable, "-c", "from generator.cli import main; main()", "serve", "--results", str(engine_results),
+           "--dev-addr", f"127.0.0.1:{port}", "--bootstrap", "0", "--examples", "1", "--no-search",
+           "--no-livereload"]
+    with log.open("w") as out:
+        proc = subprocess.Popen(cmd, cwd=REPO, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        deadline, status = time.monotonic() + 120, None
+        while status is None:
+            assert proc.poll() is None, log.read_text()[-3000:]
+            assert time.monotonic() < deadline, "mkbench serve did not answer within 120 s:\n" + log.read_text()[-3000:]
+            try:
+                status, home = _get(base)
+            except (urllib.error.URLError, OSError):
+                time.sleep(0.5)
+        assert status == 200 and b"mkbench" in home
+        status, board = _get(base + "demo/index.html")  # rendered from the results, ground truth included
+        assert status == 200 and b'id="mk-ground-truth"' in board and b"Does AUC follow top-1" in board
+        _, page = _get(base + "demo/classes/house.html")
+        overlay = re.search(rb'src="\.\./(overlays/[^"]+\.png)"', page).group(1).decode()
+        status, png = _get(base + "demo/" + overlay)  # result files are served too
+        assert status == 200 and png[:8] == b"\x89PNG\r\n\x1a\n"
+        assert "mkdocs serve" in log.read_text()
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    text = log.read_text()
+    staging = re.search(r"staged in (\S+);", text).group(1)
+    assert not Path(staging).exists()  # the temporary staging folder is removed
+    assert proc.returncode == 0, text[-3000:]
+
+
+def test_serve_rejects_a_bad_address(tmp_path):
+    res = CliRunner().invoke(cli, ["serve", "--results", str(tmp_path), "--dev-addr", "localhost"])
+    assert res.exit_code == 2 and "HOST:PORT" in res.output

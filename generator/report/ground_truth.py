@@ -1,0 +1,126 @@
+"""Ground-truth part metrics on the site, for data sets with part masks (result schema 1.1; the metrics are
+defined in :mod:`generator.evaluation.ground_truth` and aggregated by :mod:`generator.runner.ground_truth`).
+
+Shown per model (data-set level: ``summary.methods[m].ground_truth`` and ``summary.ground_truth_baseline``) and per
+class (``classes[i].methods[m].ground_truth`` and ``classes[i].ground_truth_baseline``), as rows of one shape: one row
+per part method and one for the pixel K-means baseline of that model (its patch size is the model's patch-grid cell,
+so the baseline differs between models). Metrics are shares in [0, 1] exactly as in the result files:
+
+* part localisation: ``mean_iou`` (each visual concept against its best-IoU ground-truth part), ``pointing_accuracy``
+  (the concept's most interior pixel lies in that part), ``object_iou`` (all concepts against the whole object), and
+  ``iou_gain``: the method's mean IoU minus the baseline's (what the model adds over colour);
+* grounding precision of the vision-side descriptors: ``grounding_present`` (describe a part present in the image)
+  and ``grounding_under_concept`` (describe the part matched to their concept); None for the baseline (no descriptors).
+
+Part names come from the data set's ``parts.json`` (user files): they reach pages only through autoescaped templates
+and downloads only through :mod:`generator.report.tables` (LaTeX-escaped, formula-safe CSV).
+"""
+from __future__ import annotations
+
+from typing import Optional
+
+from .tables import Column, Table
+from .views import method_label
+
+BASELINE = "pixel-kmeans"
+LOCALISATION = ("mean_iou", "pointing_accuracy", "object_iou")
+GROUNDING = ("grounding_present", "grounding_under_concept")
+LABELS = {"mean_iou": "Mean IoU", "pointing_accuracy": "Pointing acc.", "object_iou": "Object IoU",
+          "iou_gain": "IoU gain over pixel K-means", "grounding_present": "Grounding: part present",
+          "grounding_under_concept": "Grounding: part under concept"}
+METRICS = LOCALISATION + ("iou_gain",) + GROUNDING
+
+
+def baseline_label(base: dict) -> str:
+    k, patch = base.get("k"), base.get("patch")
+    detail = ", ".join(x for x in (f"k = {k}" if k is not None else "", f"{patch} px patches" if patch else "") if x)
+    return f"Pixel K-means baseline ({detail})" if detail else "Pixel K-means baseline"
+
+
+def _gain(gt: dict, base: Optional[dict]) -> Optional[float]:
+    a, b = gt.get("mean_iou"), (base or {}).get("mean_iou")
+    return None if a is None or b is None else a - b
+
+
+def gt_rows(methods, per_method: dict, baseline: Optional[dict]) -> list[dict]:
+    """Rows (one per method with ground truth, then the baseline) from ground-truth dicts of one model at one level:
+    ``per_method`` = {method: ground-truth dict or None}."""
+    rows = []
+    for m in methods:
+        gt = per_method.get(m)
+        if not gt:
+            continue
+        rows.append({"parts": m, "label": f"{method_label(m)} parts", "baseline": False,
+                     "k": None, "patch": None, "n_images": gt.get("n_images"), "n_concepts": gt.get("n_concepts"),
+                     **{k: gt.get(k) for k in LOCALISATION + GROUNDING}, "iou_gain": _gain(gt, baseline)})
+    if baseline:
+        rows.append({"parts": BASELINE, "label": baseline_label(baseline), "baseline": True,
+                     "k": baseline.get("k"), "patch": baseline.get("patch"), "n_images": baseline.get("n_images"),
+                     "n_concepts": baseline.get("n_concepts"), **{k: baseline.get(k) for k in LOCALISATION},
+                     "iou_gain": None, **{k: None for k in GROUNDING}})
+    return rows
+
+
+def model_rows(ds, mv) -> list[dict]:
+    """Data-set-level ground-truth rows of one model."""
+    s = mv.run.summary
+    return gt_rows(ds.methods, {m: ms.ground_truth for m, ms in s.methods.items()}, s.ground_truth_baseline)
+
+
+def class_rows(ds, cls: str) -> list[dict]:
+    """Per model that has ``cls``: that class's ground-truth rows, each with its model view under ``mv``."""
+    out = []
+    for mv in ds.models:
+        rec = ds.records.get(cls, {}).get(mv.id)
+        if rec is None:
+            continue
+        for row in gt_rows(ds.methods, {m: r.ground_truth for m, r in rec.methods.items()},
+                           rec.ground_truth_baseline):
+            out.append({"mv": mv, **row})
+    return out
+
+
+def _metric_columns() -> list[Column]:
+    return [Column(k, LABELS[k], "num", 3) for k in METRICS]
+
+
+def ground_truth_table(ds) -> Table:
+    """The leaderboard's ground-truth table: per model, a row per part method and the model's baseline row."""
+    cols = [Column("model", "Model"), Column("model_id", "Model id"), Column("parts", "Parts"),
+            Column("label", "Parts (label)"), Column("k", "k", "int"), Column("patch", "Patch (px)", "int"),
+            Column("n_images", "Images", "int"), Column("n_concepts", "Concepts", "int")] + _metric_columns()
+    rows = [{"model": mv.label, "model_id": mv.id, **row} for mv in ds.models for row in model_rows(ds, mv)]
+    return Table("ground-truth", f"Ground-truth part metrics: {ds.label}", cols, rows,
+                 "Means over images of shares in [0, 1]; the baseline is K-means on raw pixel patches of the "
+                 "model's patch size (no model), with the same k and foreground.")
+
+
+def part_sources(ds, mv) -> list[tuple[str, str, dict]]:
+    """(key, label, {part: {matched, mean_iou}}) of each method with ground truth and of the baseline."""
+    s = mv.run.summary
+    out = [(m, f"{method_label(m)} parts", s.methods[m].ground_truth.get("parts") or {})
+           for m in ds.methods if m in s.methods and s.methods[m].ground_truth]
+    if s.ground_truth_baseline:
+        out.append((BASELINE, "Pixel K-means", s.ground_truth_baseline.get("parts") or {}))
+    return out
+
+
+def parts_table(ds, mv) -> Table:
+    """Per ground-truth part: how many visual concepts matched it and their mean IoU, per method and baseline."""
+    sources = part_sources(ds, mv)
+    names = sorted({p for _, _, parts in sources for p in parts})
+    cols = [Column("part", "Ground-truth part")]
+    for key, label, _ in sources:
+        cols += [Column(f"{key}.matched", f"{label}: concepts matched", "int"),
+                 Column(f"{key}.mean_iou", f"{label}: mean IoU", "num", 3)]
+    rows = []
+    for p in names:
+        row = {"part": p}
+        for key, _, parts in sources:
+            v = parts.get(p) or {}
+            row[f"{key}.matched"] = v.get("matched", 0)
+            row[f"{key}.mean_iou"] = v.get("mean_iou")
+        rows.append(row)
+    return Table(f"parts-{mv.slug}", f"Part localisation per ground-truth part: {mv.label} on {ds.label}", cols,
+                 rows, "Visual concepts matched to each ground-truth part (best IoU) over all images, and their "
+                 "mean IoU.")
