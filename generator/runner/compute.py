@@ -28,7 +28,7 @@ from generator.runner.device import apply_precision, effective_precision
 from generator.runner.merge import merge
 from generator.runner.overlays import write_overlay
 from generator.runner.shards import read_shard, shard_path, write_shard
-from generator.runner.units import WorkUnit, make_units
+from generator.runner.units import WorkUnit, class_files, make_units
 
 
 @dataclass
@@ -112,14 +112,27 @@ def resolve_device(device: str) -> str:
     return device
 
 
-def plan(req: ComputeRequest, run_device: Optional[str] = None) -> Plan:
+def _memo(memo: Optional[dict], key: tuple, make: Callable):
+    """``make()``, or the value ``memo`` holds for ``key`` (no memo: always ``make()``)."""
+    if memo is None:
+        return make()
+    if key not in memo:
+        memo[key] = make()
+    return memo[key]
+
+
+def plan(req: ComputeRequest, run_device: Optional[str] = None, memo: Optional[dict] = None) -> Plan:
     """Validate the request and list the work units (no model is built, no image decoded). ``run_device``: the
-    device the units will run on when not this machine's (a SLURM planner); it decides the effective precision."""
+    device the units will run on when not this machine's (a SLURM planner); it decides the effective precision.
+    ``memo``: a dict shared by the plans of one suite, so a dataset is scanned (and its files stat-ed) and a
+    descriptor pool read once for all models, not once per model."""
     if req.batch_size < 1:
         raise UserError(f"--batch-size {req.batch_size}: must be at least 1")
-    dataset = ds_registry.scan_image_folder(req.dataset_dir, name=req.dataset_name, class_names=req.class_names)
+    dataset = _memo(memo, ("dataset", str(req.dataset_dir), req.dataset_name, str(req.class_names)),
+                    lambda: ds_registry.scan_image_folder(req.dataset_dir, name=req.dataset_name,
+                                                          class_names=req.class_names))
     templates_name, templates = ds_registry.resolve_templates(req.templates)
-    pool = load_pool(req.descriptors)
+    pool = _memo(memo, ("pool", str(req.descriptors)), lambda: load_pool(req.descriptors))
     cfg = req.method if req.methods is None else replace(req.method, methods=tuple(req.methods))
     _check_method(cfg)
     req.device = resolve_device(req.device)
@@ -127,8 +140,9 @@ def plan(req: ComputeRequest, run_device: Optional[str] = None) -> Plan:
     weights_file = model_registry.check_weights(spec, req.weights_cache)  # fail fast, before any work
     weights = model_registry.weights_identity(spec, weights_file, req.seed)
     precision = effective_precision(run_device or req.device, req.precision)
+    files = _memo(memo, ("files", id(dataset)), lambda: class_files(dataset))
     units = make_units(dataset, spec.id, weights, pool.sha256, templates, cfg, req.seed, req.overlays_per_class,
-                       precision=precision)
+                       precision=precision, files=files)
     return Plan(req, dataset, templates_name, templates, pool, spec, weights, cfg, units, precision)
 
 

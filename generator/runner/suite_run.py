@@ -177,13 +177,14 @@ def plan_suite(suite, opts: RunOptions, say=lambda msg: None) -> SuitePlan:
     plan_device = "cpu" if (opts.executor or suite.executor.kind) == "slurm" else (opts.device or suite.device)
     run_device = _slurm_device(suite, opts)
     pairs, failed = [], {}   # failed: (dataset, message) -> model ids, so a dataset's problem is said once
+    memo: dict = {}          # each dataset scanned and each pool read once for all models (engine.plan)
     for model_id, m in specs.items():
         for ds in datasets:
             if ds.name not in pools:
                 continue
             req = _request(suite, m, ds, pools[ds.name], opts)
             try:
-                p = engine.plan(replace(req, device=plan_device), run_device=run_device)
+                p = engine.plan(replace(req, device=plan_device), run_device=run_device, memo=memo)
             except UserError as e:
                 failed.setdefault((ds.name, str(e)), []).append(model_id)
                 continue

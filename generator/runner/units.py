@@ -13,6 +13,7 @@ of datasets without masks do not have this entry.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from typing import Optional
 
 from generator.method.config import stable_hash
 from generator.results.schema import SCHEMA_VERSION, schema_major
@@ -34,20 +35,32 @@ class WorkUnit:
         return d
 
 
+def class_files(dataset) -> list[dict]:
+    """What of each class of ``dataset`` enters its unit key whatever the model: ``files`` (relative path, size)
+    and, for a dataset with part masks, ``ground_truth``. It stats every file, so a suite computes it once per
+    dataset and passes it to :func:`make_units` for every model."""
+    out = []
+    for c in dataset.classes:
+        files = tuple(dataset.relative(p) for p in c.files)
+        entry = {"files": [[f, p.stat().st_size] for f, p in zip(files, c.files)]}
+        if getattr(dataset, "part_masks", None) is not None:
+            entry["ground_truth"] = dataset.part_masks.key(files)
+        out.append(entry)
+    return out
+
+
 def make_units(dataset, model_id: str, weights: str, descriptor_sha256: str, templates: list[str], cfg,
-               seed: int, overlays_per_class: int, precision: str = "fp32") -> list[WorkUnit]:
-    """One unit per class of ``dataset`` (an :class:`~generator.registry.datasets.ImageFolder`)."""
+               seed: int, overlays_per_class: int, precision: str = "fp32",
+               files: Optional[list[dict]] = None) -> list[WorkUnit]:
+    """One unit per class of ``dataset`` (an :class:`~generator.registry.datasets.ImageFolder`); ``files``: its
+    :func:`class_files` when already computed."""
     common = {"model": model_id, "weights": weights, "classnames": dataset.classnames,
               "descriptors": descriptor_sha256, "templates": list(templates), "method": cfg.hash(),
               "seed": seed, "overlays": overlays_per_class, "precision": precision,
               "schema_major": schema_major(SCHEMA_VERSION)}
     units = []
-    for c in dataset.classes:
-        files = tuple(dataset.relative(p) for p in c.files)
-        sizes = [p.stat().st_size for p in c.files]
-        ingredients = {**common, "class": c.index, "folder": c.folder, "files": list(zip(files, sizes))}
-        if getattr(dataset, "part_masks", None) is not None:
-            ingredients["ground_truth"] = dataset.part_masks.key(files)
-        key = stable_hash(ingredients)
-        units.append(WorkUnit(dataset.name, model_id, c.index, c.folder, c.name, files, key))
+    for c, entry in zip(dataset.classes, files if files is not None else class_files(dataset)):
+        key = stable_hash({**common, "class": c.index, "folder": c.folder, **entry})
+        rel = tuple(f for f, _ in entry["files"])
+        units.append(WorkUnit(dataset.name, model_id, c.index, c.folder, c.name, rel, key))
     return units

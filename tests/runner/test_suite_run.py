@@ -62,6 +62,29 @@ def test_paper13_without_data_says_what_to_set(monkeypatch, tmp_path):
         assert f"dataset {name}" in text
 
 
+def test_plan_scans_each_dataset_and_reads_each_pool_once_for_all_models(tmp_path, monkeypatch):
+    from generator.registry import datasets as ds_registry
+    from generator.runner import compute
+
+    suite = make_suite(tmp_path, kinds=("vit", "modified_resnet"), datasets=("a", "b"), n_classes=2, per_class=1)
+    scans, reads = [], []
+    real_scan, real_load = ds_registry.scan_image_folder, compute.load_pool
+    monkeypatch.setattr(ds_registry, "scan_image_folder", lambda root, **k: scans.append(root) or real_scan(root, **k))
+    monkeypatch.setattr(compute, "load_pool", lambda path: reads.append(path) or real_load(path))
+    sp = plan_suite(load_suite(suite), RunOptions(out=tmp_path / "out"))
+    assert len(sp.pairs) == 4 and not sp.problems
+    assert len(scans) == 2 and len(reads) == 1   # 2 datasets (one pool file) x 2 models
+    by_dataset = {}
+    for p in sp.pairs:  # the models share the scan, the units still differ by model
+        by_dataset.setdefault(p.dataset, []).append(p)
+    for a, b in by_dataset.values():
+        assert a.plan.dataset is b.plan.dataset and a.plan.pool is b.plan.pool
+        assert [u.files for u in a.units] == [u.files for u in b.units]
+        assert not {u.key for u in a.units} & {u.key for u in b.units}
+    alone = compute.plan(sp.pairs[0].plan.request)  # the same keys without the memo
+    assert [u.key for u in alone.units] == [u.key for u in sp.pairs[0].units]
+
+
 def _unit(key):
     return SimpleNamespace(key=key)
 
