@@ -45,7 +45,8 @@ from typing import Optional, Union
 import yaml
 
 from .errors import UserError
-from .method.config import MethodConfig, stable_hash
+from .hashing import stable_hash
+from .method.config import MethodConfig
 
 PRESET_DIR = Path(__file__).parent / "presets"
 

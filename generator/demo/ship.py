@@ -2,7 +2,6 @@
 write its model card (JSON + Markdown). Every number in a card is measured by this run; nothing is typed in."""
 from __future__ import annotations
 
-import hashlib
 import html
 import json
 import platform
@@ -11,15 +10,13 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Callable
 
+from generator.hashing import file_sha256
+
 from .captions import TEMPLATES
 from .train import HELDOUT_STREAM, Pool, TrainSpec, build_pool, load_model, save_weights, train, zero_shot_accuracy
 
 HELDOUT_SEED = 0
 WORLD_VERSION = "mkbench-demo-world/1"
-
-
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def _rel(path: Path, root: Path) -> str:
@@ -59,7 +56,7 @@ def train_and_ship(spec: TrainSpec, out_dir: str | Path, model_name: str, pool: 
         "config": _rel(Path(spec.config), out.parent),
         "weights": weights.name,
         "weights_bytes": weights.stat().st_size,
-        "weights_sha256": _sha256(weights),
+        "weights_sha256": file_sha256(weights),
         "weights_dtype": "float16",
         "n_params": record["n_params"],
         "pretraining_data": f"demo world, {spec.n_images:,} images",  # read by registry.models.card_pretraining_data

@@ -6,9 +6,9 @@ setting is visible in provenance and invalidates exactly the cached work it affe
 from __future__ import annotations
 
 import dataclasses
-import hashlib
-import json
 from dataclasses import dataclass, field
+
+from generator.hashing import stable_hash
 
 
 @dataclass(frozen=True)
@@ -62,7 +62,3 @@ class MethodConfig:
         return stable_hash(self.to_dict())
 
 
-def stable_hash(obj) -> str:
-    """sha256 (first 16 hex digits) of the canonical JSON form of ``obj``."""
-    blob = json.dumps(obj, sort_keys=True, separators=(",", ":"), default=str).encode()
-    return hashlib.sha256(blob).hexdigest()[:16]

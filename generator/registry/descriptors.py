@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from generator.errors import UserError
+from generator.hashing import file_sha256
 from generator.results.io import atomic_write_bytes
 
 
@@ -135,14 +136,6 @@ KNOWN_POOLS: dict[str, KnownPool] = {
 }
 
 
-def _sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def fetch_pool(name: str, dest_dir, from_file=None, timeout: float = 60.0) -> Path:
     """Put the known pool ``name`` into ``dest_dir`` and return its path.
 
@@ -155,7 +148,7 @@ def fetch_pool(name: str, dest_dir, from_file=None, timeout: float = 60.0) -> Pa
                         f"(or give the path of your own pool file)")
     known = KNOWN_POOLS[name]
     dest = Path(dest_dir) / known.filename
-    if dest.is_file() and _sha256_file(dest) == known.sha256:
+    if dest.is_file() and file_sha256(dest) == known.sha256:
         return dest
     if from_file is not None:
         source = str(from_file)

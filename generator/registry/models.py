@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Optional
 
 from generator.errors import UserError
+from generator.hashing import file_sha256
 
 # Never let a model load reach for the network: an unreachable hub would otherwise hang.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -280,7 +281,7 @@ def weights_identity(spec: ModelSpec, weights_file: Optional[str], seed: int) ->
     sha256 for a custom architecture."""
     parts = [spec.model]
     if spec.model_config:
-        parts.append("config:" + hashlib.sha256(Path(spec.model_config).read_bytes()).hexdigest()[:16])
+        parts.append("config:" + file_sha256(spec.model_config)[:16])
     if spec.untrained:
         parts.append(f"random:seed={seed}")
     else:

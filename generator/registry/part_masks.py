@@ -13,7 +13,6 @@ Masks are resized with nearest neighbour only (part indices are labels, not inte
 """
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from generator.errors import UserError
+from generator.hashing import file_sha256, stable_hash
 
 MASK_FORMAT = "mkbench-part-masks/1"
 MASKS_DIR = ".masks"
@@ -108,8 +108,7 @@ class PartMasks:
         for r in rel_images:
             path = mask_path(self.root, self.root / r)
             sizes.append([str(r), path.stat().st_size if path.is_file() else -1])
-        blob = json.dumps([GT_METRICS_VERSION, self.meta_sha256, sizes], separators=(",", ":")).encode()
-        return hashlib.sha256(blob).hexdigest()[:16]
+        return stable_hash([GT_METRICS_VERSION, self.meta_sha256, sizes])
 
 
 def find_part_masks(root: str | Path) -> PartMasks | None:
@@ -119,7 +118,7 @@ def find_part_masks(root: str | Path) -> PartMasks | None:
     if not has_masks(root):
         return None
     meta = load_parts(root)
-    sha = hashlib.sha256((masks_root(root) / PARTS_FILE).read_bytes()).hexdigest()
+    sha = file_sha256(masks_root(root) / PARTS_FILE)
     descs = {str(d): [str(p) for p in parts] for d, parts in meta.get("descriptors", {}).items()}
     return PartMasks(root=root, part_names=meta["parts"], descriptor_parts=descs, meta_sha256=sha)
 

@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import Callable, Optional
 
 from generator.errors import UserError
-from generator.method.config import MethodConfig, stable_hash
+from generator.hashing import stable_hash
+from generator.method.config import MethodConfig
 from generator.registry import datasets as ds_registry
 from generator.registry import models as model_registry
 from generator.registry.descriptors import load_pool

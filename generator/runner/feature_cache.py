@@ -28,7 +28,7 @@ from typing import Optional, Sequence
 import numpy as np
 import torch
 
-from generator.method.config import stable_hash
+from generator.hashing import stable_hash
 from generator.method.features import EncodedImages
 from generator.results.io import atomic_write_bytes
 

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Optional
 
 from generator.errors import UserError
-from generator.method.config import stable_hash
+from generator.hashing import stable_hash
 from generator.results.io import write_json
 from generator.runner import compute as engine
 from generator.runner.datagen import ensure_dataset

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Optional
 
-from generator.method.config import stable_hash
+from generator.hashing import stable_hash
 from generator.results.schema import SCHEMA_VERSION, schema_major
 
 

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from generator.errors import UserError
-from generator.method.config import MethodConfig, stable_hash
+from generator.hashing import stable_hash
+from generator.method.config import MethodConfig
 from generator.method.mutual_information import mean_curve
 from generator.registry.descriptors import load_pool
 from generator.results.io import read_classes, read_images, read_summary
