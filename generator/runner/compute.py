@@ -25,7 +25,7 @@ from generator.registry import datasets as ds_registry
 from generator.registry import models as model_registry
 from generator.registry.descriptors import load_pool
 from generator.runner import records as rec
-from generator.runner.device import apply_precision, effective_precision
+from generator.runner.device import apply_precision, effective_precision, resolve_device
 from generator.runner.merge import merge
 from generator.runner.overlays import write_overlay
 from generator.runner.shards import read_shard, shard_path, write_shard
@@ -97,20 +97,6 @@ def _check_method(cfg: MethodConfig) -> None:
     if unknown or not cfg.methods:
         raise UserError(f"unknown part method(s) {unknown}; choose from {', '.join(sorted(PART_METHODS))} "
                         "(e.g. --methods pca,kmeans)")
-
-
-def resolve_device(device: str) -> str:
-    """``auto`` -> cuda when available else cpu; UserError for an unusable device."""
-    import torch
-
-    device = (device or "auto").strip().lower()
-    if device == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    if not (device == "cpu" or device == "cuda" or device.startswith("cuda:")):
-        raise UserError(f"--device {device!r}: use cpu, cuda (cuda:N) or auto")
-    if device.startswith("cuda") and not torch.cuda.is_available():
-        raise UserError(f"--device {device}: no CUDA device is available here; use --device cpu")
-    return device
 
 
 def _memo(memo: Optional[dict], key: tuple, make: Callable):

@@ -14,6 +14,22 @@ from __future__ import annotations
 
 import functools
 
+from generator.errors import UserError
+
+
+def resolve_device(device: str) -> str:
+    """``auto`` -> cuda when available else cpu; UserError for an unusable device."""
+    import torch
+
+    device = (device or "auto").strip().lower()
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if not (device == "cpu" or device == "cuda" or device.startswith("cuda:")):
+        raise UserError(f"--device {device!r}: use cpu, cuda (cuda:N) or auto")
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise UserError(f"--device {device}: no CUDA device is available here; use --device cpu")
+    return device
+
 
 def visible_gpus() -> int:
     import torch
@@ -38,7 +54,7 @@ def apply_precision(loaded, device: str, precision: str) -> bool:
     import torch
 
     model = loaded.model
-    if not (str(device).startswith("cuda") and precision == "amp"):
+    if effective_precision(device, precision) != "amp":
         return False
     if getattr(model, "_mkbench_amp", False):
         return True

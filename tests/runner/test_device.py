@@ -28,3 +28,19 @@ def test_cuda_amp_wraps_encode_image_once(monkeypatch):
     wrapped = loaded.model.encode_image
     assert device.apply_precision(loaded, "cuda", "amp") and loaded.model.encode_image is wrapped  # idempotent
     assert wrapped.__wrapped__.__func__ is _Model.encode_image
+
+
+def test_resolve_device_auto_and_unusable_devices(monkeypatch):
+    import pytest
+
+    from generator.errors import UserError
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert device.resolve_device("auto") == device.resolve_device(None) == "cpu"
+    assert device.resolve_device(" CPU ") == "cpu"
+    with pytest.raises(UserError, match="no CUDA device.*--device cpu"):
+        device.resolve_device("cuda:1")
+    with pytest.raises(UserError, match="use cpu, cuda"):
+        device.resolve_device("tpu")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    assert device.resolve_device("auto") == "cuda" and device.resolve_device("cuda:1") == "cuda:1"
