@@ -16,6 +16,7 @@ import json
 from pathlib import Path
 
 from ..registry.part_masks import MASK_FORMAT, PARTS_FILE
+from ..results.io import atomic_write_text
 from .captions import TEMPLATES
 from .render import IMAGE_SIZE, PATCH_SIZE
 from .world import CLASSES, PART_NAMES, shared_parts
@@ -76,6 +77,6 @@ def write_world_files(out_dir: str | Path) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     written = []
     for name, text in world_files().items():
-        (out / name).write_text(text, encoding="utf-8")
+        atomic_write_text(out / name, text)
         written.append(out / name)
     return written

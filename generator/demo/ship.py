@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Callable
 
 from generator.hashing import file_sha256
+from generator.results.io import atomic_write_text
 
 from .captions import TEMPLATES
 from .train import HELDOUT_STREAM, Pool, TrainSpec, build_pool, load_model, save_weights, train, zero_shot_accuracy
@@ -78,8 +79,8 @@ def train_and_ship(spec: TrainSpec, out_dir: str | Path, model_name: str, pool: 
                         "threads": spec.threads, "machine": "CPU only; 2 cores shared with other jobs (nice 10), 1 training thread"},
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
-    (out / f"{model_name}.card.json").write_text(json.dumps(card, indent=2) + "\n")
-    (out / f"{model_name}.md").write_text(card_markdown(card))
+    atomic_write_text(out / f"{model_name}.card.json", json.dumps(card, indent=2) + "\n")
+    atomic_write_text(out / f"{model_name}.md", card_markdown(card))
     log(f"[{model_name}] held-out top-1 {acc['top1']:.3f} on {acc['n']} images; card written")
     return card
 
