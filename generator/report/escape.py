@@ -23,16 +23,15 @@ _LATEX = {
 _LATEX_RE = re.compile("|".join(re.escape(k) for k in _LATEX))
 
 
-def html(text) -> Markup:
-    """HTML-escape (what autoescape does), for use outside templates."""
-    return escape("" if text is None else str(text))
+def _one_line(text) -> str:
+    """``text`` as one line: runs of white space (newlines included) become one space."""
+    return " ".join(str(text).split())
 
 
 def md(text) -> Markup:
     """Text safe to put into a Markdown line (heading, list item, table cell): Markdown syntax is
     backslash-escaped, HTML metacharacters become entities, newlines become spaces."""
-    s = " ".join(str(text).split())
-    s = _MD_SPECIAL.sub(r"\\\1", s)
+    s = _MD_SPECIAL.sub(r"\\\1", _one_line(text))
     return Markup(str(escape(s)))
 
 
@@ -40,7 +39,7 @@ def yaml_str(text) -> Markup:
     """A YAML (JSON) string literal of the HTML-escaped text, for front matter such as ``title:``.
 
     MkDocs themes insert ``page.meta.title`` into HTML without escaping, so the value itself is escaped."""
-    return Markup(json.dumps(str(escape(" ".join(str(text).split())))))
+    return Markup(json.dumps(str(escape(_one_line(text)))))
 
 
 def json_script(obj) -> Markup:
@@ -55,7 +54,7 @@ def json_script(obj) -> Markup:
 
 def latex(text) -> str:
     """LaTeX-escaped text (for tables exported as ``.tex``)."""
-    return _LATEX_RE.sub(lambda m: _LATEX[m.group(0)], " ".join(str(text).split()))
+    return _LATEX_RE.sub(lambda m: _LATEX[m.group(0)], _one_line(text))
 
 
 def slug(text, max_len: int = 60) -> str:

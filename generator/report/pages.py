@@ -89,7 +89,7 @@ class Writer:
     # -- helpers for templates (plain Python: much faster than Jinja macros in 1,000-row loops) --------
     def url(self, target: str) -> str:
         """Link from the page being rendered to docs path ``target``."""
-        return _relative(posixpath.dirname(self._page) or ".", target)
+        return page_url(self._page, target)
 
     def class_a(self, ds, name: str) -> Markup:
         href = self.url(f"{ds.name}/classes/{ds.class_slugs[name]}.md")
