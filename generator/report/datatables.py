@@ -20,7 +20,7 @@ def leaderboard_table(ds) -> Table:
             Column("params_m", "Params (M)", "num", 1), Column("n_images", "Images", "int")]
     keys = ["top1"] + [f"{k}.{m}" for k in ("mi", "auc") for m in ds.methods]
     for key in keys:
-        label = "Top-1 (%)" if key == "top1" else f"{key.split('.')[0].upper()} {method_label(key.split('.')[1])}"
+        label = metric_label(key)
         cols += [Column(key, label, "num"), Column(f"{key}.lo", f"{label} CI low", "num"),
                  Column(f"{key}.hi", f"{label} CI high", "num"), Column(f"{key}.paper", f"{label} paper", "num"),
                  Column(f"{key}.diff", f"{label} diff. to paper", "num")]
@@ -42,7 +42,7 @@ def leaderboard_table(ds) -> Table:
 def class_table(ds, mv) -> Table:
     cols = [Column("class", "Class"), Column("n_images", "Images", "int"), Column("top1", "Top-1 (%)", "num")]
     for m in ds.methods:
-        cols += [Column(f"mi.{m}", f"MI {method_label(m)}", "num"), Column(f"auc.{m}", f"AUC {method_label(m)}", "num")]
+        cols += [Column(f"{k}.{m}", metric_label(f"{k}.{m}"), "num") for k in ("mi", "auc")]
     if ds.ground_truth:
         for m in ds.methods:
             cols += [Column(f"gt.{m}.{k}", f"{GT_LABELS[k]} {method_label(m)}", "num", 3)
@@ -148,12 +148,31 @@ def correlation_table(ds, rows: list[dict]) -> Table:
 TEXT_COLUMNS = {"family": "Family", "model": "Model", "data": "Data", "group": "Group"}
 
 
-def paper_label(key: str) -> str:
-    if key in TEXT_COLUMNS:
-        return TEXT_COLUMNS[key]
+def metric_label(key: str) -> str:
+    """Display label of a metric key: ``top1`` -> "Top-1 (%)", ``mi.pca`` -> "MI PCA", ``auc`` -> "AUC"."""
     metric, _, method = key.partition(".")
     label = "Top-1 (%)" if metric == "top1" else metric.upper()
     return f"{label} {method_label(method)}" if method else label
+
+
+def paper_label(key: str) -> str:
+    return TEXT_COLUMNS.get(key) or metric_label(key)
+
+
+def paper_table(t) -> Table:
+    """A paper table (:class:`generator.report.paper.PaperTable`) as a download: one column per key of
+    ``t.columns`` (dots become underscores; nested values read along the dotted key), models by paper name."""
+    def value(r: dict, key: str):
+        if key == "model":
+            return r.get("paper_name", r["model"])
+        v = r
+        for part in key.split("."):
+            v = v.get(part) if isinstance(v, dict) else None
+        return v
+
+    cols = [Column(k.replace(".", "_"), k, "text" if k in TEXT_COLUMNS else "num") for k in t.columns]
+    rows = [{k.replace(".", "_"): value(r, k) for k in t.columns} for r in t.rows]
+    return Table(t.file[:-5], t.title, cols, rows)
 
 
 def paper_cell(table, row: dict, key: str, mv) -> dict:

@@ -34,7 +34,7 @@ from generator.errors import UserError
 
 from .assets import write_vendor_assets
 from .datatables import (class_table, compare_context, correlation_table, correlations, leaderboard_table,
-                         paper_cell, paper_label)
+                         paper_cell, paper_label, paper_table)
 from .escape import unique_slugs
 from .ground_truth import class_rows as gt_class_rows
 from .ground_truth import ground_truth_table, model_rows as gt_model_rows, parts_table
@@ -43,7 +43,6 @@ from .pages import Writer, make_env
 from .paper import load_paper_data
 from .provenance import provenance
 from .stats import quartiles
-from .tables import Column, Table
 from .views import dataset_view, method_label, top_concepts
 
 REPO = Path(__file__).resolve().parents[2]
@@ -280,8 +279,7 @@ class SiteBuilder:
                         src = None
                         if v.overlay is not None:
                             if v.overlay not in overlay_urls:
-                                name = hashlib.sha1(str(v.overlay).encode()).hexdigest()[:16] + v.overlay.suffix
-                                overlay_urls[v.overlay] = w.copy(f"{base}/overlays/{mv.slug}/{name}", v.overlay)
+                                overlay_urls[v.overlay] = w.copy(overlay_path(base, mv, v.overlay), v.overlay)
                             src = overlay_urls[v.overlay]
                         views[m] = {"src": src, "view": v}
                     examples.append({"model": mv, "ex": ex, "views": views})
@@ -307,39 +305,21 @@ class SiteBuilder:
         ours = []
         for t in paper.tables:
             ds = next((d for d in datasets if t in d.paper_tables), None)
-            stem = f"paper/{t.file[:-5]}"
-            cols = [Column(k.replace(".", "_"), k) for k in t.columns]
-            rows = []
-            for r in t.rows:
-                row = {}
-                for k in t.columns:
-                    v = r
-                    for part in k.split("."):
-                        v = v.get(part) if isinstance(v, dict) else None
-                    row[k.replace(".", "_")] = v if k != "model" else r.get("paper_name", r["model"])
-                rows.append(row)
-            w.table(stem, Table(t.file[:-5], t.title, [Column(c.key, c.label, "text" if c.key in
-                    ("family", "model", "data", "group") else "num") for c in cols], rows),
-                    {"source": t.source, "notes": t.notes})
+            stem = w.table(f"paper/{t.file[:-5]}", paper_table(t), {"source": t.source, "notes": t.notes})
             ours.append({"table": t, "ds": ds, "stem": stem, "labels": [paper_label(k) for k in t.columns],
                          "rows": [[paper_cell(t, r, k, by_key.get((ds.name, r["model"])) if ds else None)
                                    for k in t.columns] for r in t.rows]})
         w.page("paper.md", "paper.md.j2", tables=ours)
         w.page("cite.md", "cite.md.j2", site_url=self.opts.site_url)
+        # the home page's example: the first overlay in data-set, model, class, image, method order
+        first = next(((ds, mv, c, ex, m, v) for ds in datasets for mv in ds.models for c in ds.classes
+                      for ex in mv.run.examples.get(c, []) for m, v in ex.methods.items() if v.overlay is not None),
+                     None)
         example = None
-        for ds in datasets:
-            for mv in ds.models:
-                for c in ds.classes:
-                    for ex in mv.run.examples.get(c, []):
-                        for m, v in ex.methods.items():
-                            if v.overlay is not None and example is None:
-                                name = hashlib.sha1(str(v.overlay).encode()).hexdigest()[:16] + v.overlay.suffix
-                                example = {"src": w.copy(f"{ds.name}/overlays/{mv.slug}/{name}", v.overlay),
-                                           "view": v, "ex": ex, "model": mv, "ds": ds, "cls": c, "method": m}
-                    if example:
-                        break
-                if example:
-                    break
+        if first:
+            ds, mv, c, ex, m, v = first
+            example = {"src": w.copy(overlay_path(ds.name, mv, v.overlay), v.overlay),
+                       "view": v, "ex": ex, "model": mv, "ds": ds, "cls": c, "method": m}
         w.page("index.md", "index.md.j2", example=example)
 
     # -- MkDocs ----------------------------------------------------------------------------------------
@@ -359,6 +339,11 @@ class SiteBuilder:
             "<!doctype html><meta charset=utf-8><title>mkbench</title>"
             f'<meta http-equiv="refresh" content="0; url=v{version}/index.html">'
             f'<p>Latest version: <a href="v{version}/index.html">v{version}</a></p>\n', encoding="utf-8")
+
+
+def overlay_path(ds_name: str, mv, overlay: Path) -> str:
+    """Site path of a result's overlay PNG: named by a hash of its source path (unique, no user text in URLs)."""
+    return f"{ds_name}/overlays/{mv.slug}/{hashlib.sha1(str(overlay).encode()).hexdigest()[:16]}{overlay.suffix}"
 
 
 def curve_row(model: str, method: str, order: int, curve) -> dict:
