@@ -296,12 +296,7 @@ class SiteBuilder:
 
     # -- site-wide pages ------------------------------------------------------------------------------
     def _site_pages(self, w: Writer, datasets, paper) -> None:
-        by_key = {}
-        for ds in datasets:
-            for mv in ds.models:
-                pm = paper.model_for(mv.name, mv.pretrained, mv.run.summary.model_info)
-                if pm:
-                    by_key[(ds.name, pm.key)] = mv
+        by_key = {(ds.name, mv.paper_key): mv for ds in datasets for mv in ds.models if mv.paper_key}
         ours = []
         for t in paper.tables:
             ds = next((d for d in datasets if t in d.paper_tables), None)

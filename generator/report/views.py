@@ -95,6 +95,7 @@ class ModelView:
     name: str
     pretrained: str
     label: str
+    paper_key: Optional[str]     # key of the matching model in the paper's models.json
     paper_name: Optional[str]
     family: Optional[str]
     architecture: Optional[str]
@@ -109,11 +110,13 @@ class ModelView:
     run: Run = field(repr=False)
 
 
-def model_view(run: Run, slug: str, paper: PaperData) -> ModelView:
+def model_view(run: Run, slug: str, paper: PaperData, tables: Optional[list] = None) -> ModelView:
+    """``tables``: the paper's tables of the run's data set (default: matched by the run's folder name)."""
     s = run.summary
     info = s.model_info or {}
     pm = paper.model_for(s.model, s.pretrained, info)
-    tables = paper.tables_for(run.dataset)
+    if tables is None:
+        tables = paper.tables_for(run.dataset)
     table = next((t for t in tables if pm and t.row_for(pm.key)), None)
     row = table.row_for(pm.key) if table else None
 
@@ -135,7 +138,7 @@ def model_view(run: Run, slug: str, paper: PaperData) -> ModelView:
     label = f"{s.model} ({weights_tag(s.pretrained, s.untrained)})" if s.pretrained or s.untrained else s.model
     return ModelView(
         id=run.model_id, slug=slug, name=s.model, pretrained=weights_tag(s.pretrained), label=label,
-        paper_name=pm.paper_name if pm else None,
+        paper_key=pm.key if pm else None, paper_name=pm.paper_name if pm else None,
         family=_info(info, "family") or (pm.family if pm else None),
         architecture=_info(info, "architecture") or (pm.architecture if pm else None) or s.model,
         pretraining_data=_info(info, "pretraining_data") or (pm.pretraining_data if pm else None),
@@ -165,8 +168,11 @@ class DatasetView:
 
 
 def dataset_view(name: str, slug: str, runs: list[Run], paper: PaperData) -> DatasetView:
+    labels = {r.summary.dataset for r in runs if r.summary.dataset}
+    label = labels.pop() if len(labels) == 1 else name
+    tables = paper.tables_for(name) or paper.tables_for(label)
     model_slugs = unique_slugs([r.model_id for r in runs])
-    models = [model_view(r, model_slugs[r.model_id], paper) for r in runs]
+    models = [model_view(r, model_slugs[r.model_id], paper, tables) for r in runs]
     methods = ordered_methods({m for r in runs for m in r.methods})
     classes: list[str] = []
     records: dict[str, dict[str, object]] = {}
@@ -176,11 +182,9 @@ def dataset_view(name: str, slug: str, runs: list[Run], paper: PaperData) -> Dat
                 classes.append(c.name)
                 records[c.name] = {}
             records[c.name][r.model_id] = c
-    labels = {r.summary.dataset for r in runs if r.summary.dataset}
-    label = labels.pop() if len(labels) == 1 else name
     ground_truth = any(has_ground_truth(r.summary) for r in runs)
-    return DatasetView(name, label, slug, models, methods, classes, unique_slugs(classes), records,
-                       paper.tables_for(name) or paper.tables_for(label), ground_truth)
+    return DatasetView(name, label, slug, models, methods, classes, unique_slugs(classes), records, tables,
+                       ground_truth)
 
 
 def _mutual(rec, method: str) -> list[str]:

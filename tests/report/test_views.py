@@ -74,3 +74,14 @@ def test_weights_are_named_without_local_paths():
     assert weights_tag("C:\\models\\vit.pt") == "vit"
     assert weights_tag("laion2b_s34b_b79k") == "laion2b_s34b_b79k"
     assert weights_tag("none", untrained=True) == "untrained"
+
+
+def test_paper_values_follow_the_data_set_label_when_the_folder_name_differs(runs, tmp_path):
+    import shutil
+    shutil.copytree(runs / "imagenet" / "ViT-B-16__openai", tmp_path / "my-run" / "ViT-B-16__openai")
+    run = load_run(tmp_path / "my-run" / "ViT-B-16__openai", tmp_path, n_boot=10)
+    assert run.dataset == "my-run" and run.summary.dataset.lower() == "imagenet"
+    ds = dataset_view("my-run", "my-run", [run], PAPER)
+    mv = ds.models[0]
+    assert [t.table for t in ds.paper_tables] == ["Table 3"]
+    assert mv.metrics["auc.pca"].paper == 3.62 and mv.paper_key is not None and mv.paper_name == "ViT-B/16"
