@@ -39,17 +39,52 @@ def cli():
     """mkbench: explain CLIP zero-shot classification by mutual knowledge and publish it as a website."""
 
 
+# Exit statuses of every command (documented in the README, "What mkbench guarantees").
+EXIT_OK, EXIT_FAILED, EXIT_INPUT, EXIT_BUG, EXIT_INTERRUPTED = 0, 1, 2, 70, 130
+
+
+def _exit_code(code) -> int:
+    """click's exit code (int, None or a message) as a process status."""
+    if code is None:
+        return EXIT_OK
+    return code if isinstance(code, int) else EXIT_FAILED
+
+
 def main(argv=None):
+    """Entry point of the ``mkbench`` script: runs the click group and turns its outcome into an exit status.
+
+    0: everything succeeded; 1: the command ran but something failed (classes failed, runs invalid); 2: bad input,
+    usage or environment (one line naming the file and the fix, no traceback); 130: interrupted; 70: a bug in
+    mkbench (one line with the exception, asking to report it; ``MKBENCH_DEBUG=1`` shows the traceback)."""
+    import os
+
     try:
-        cli.main(args=argv, standalone_mode=False)
+        # standalone_mode=False returns the code of ctx.exit(n) instead of exiting: it must not be dropped
+        code = cli.main(args=argv, standalone_mode=False)
     except UserError as e:
         click.secho(f"error: {e}", fg="red", err=True)
-        sys.exit(2)
+        sys.exit(EXIT_INPUT)
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
-        sys.exit(130)
+        sys.exit(EXIT_INTERRUPTED)
     except click.ClickException as e:
         e.show()
         sys.exit(e.exit_code)
     except click.exceptions.Exit as e:
-        sys.exit(e.exit_code)
+        sys.exit(_exit_code(e.exit_code))
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+    except OSError as e:  # the environment: full disk, read-only or vanished folder, permissions
+        where = f"{e.filename}: " if e.filename else ""
+        click.secho(f"error: {where}{e.strerror or e}; free space, fix the permissions or choose another folder, "
+                    "then rerun (finished classes are kept)", fg="red", err=True)
+        sys.exit(EXIT_INPUT)
+    except Exception as e:  # a bug: one line, not a traceback (unless asked for)
+        if os.environ.get("MKBENCH_DEBUG"):
+            raise
+        msg = " ".join(str(e).split())[:500]
+        click.secho(f"internal error: {type(e).__name__}: {msg} -- this is a bug in mkbench, please report it with "
+                    "the command line and this line (MKBENCH_DEBUG=1 shows the traceback)", fg="red", err=True)
+        sys.exit(EXIT_BUG)
+    sys.exit(_exit_code(code))

@@ -53,13 +53,14 @@ def _methods(ctx, param, value):
 @click.option("--out", required=True, type=click.Path(file_okay=False), metavar="DIR", help="Results folder.")
 @click.option("--templates", metavar="NAME|FILE",
               help="Zero-shot templates: imagenet, places365, food101, default, or a file (JSON list / txt lines).")
-@click.option("--batch-size", type=int, default=64, show_default=True,
+@click.option("--batch-size", type=click.IntRange(1, 65536), default=64, show_default=True,
               help="Images per forward pass of the prompt images (a class is still explained as one batch).")
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed (k-means, random weights).")
-@click.option("--device", default="auto", show_default=True, metavar="cpu|cuda|auto")
+@click.option("--seed", type=click.IntRange(0, 2**32 - 1), default=0, show_default=True,
+              help="Seed (k-means, random weights); 0 to 2**32-1.")
+@click.option("--device", default="auto", show_default=True, metavar="cpu|cuda|cuda:N|auto")
 @click.option("--methods", callback=_methods, metavar="pca,kmeans",
               help="Part methods, comma separated (default: pca,kmeans).")
-@click.option("--overlays", "overlays_per_class", type=int, default=4, show_default=True,
+@click.option("--overlays", "overlays_per_class", type=click.IntRange(0, 100000), default=4, show_default=True,
               help="Part-overlay PNGs written for the first N images of each class.")
 @click.option("--no-feature-cache", "no_feature_cache", is_flag=True,
               help="Do not reuse or store image features (OUT/.cache/features: per class, the encode pass with "
