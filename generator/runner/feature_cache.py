@@ -1,5 +1,5 @@
 """Per-model cache of the image tower's work, so that changing a grounding or language setting reruns no image
-forward pass (issue "One command for everything", item 3; the text side is cached by :mod:`generator.method.text`).
+forward pass (issue "One command for everything", item 3; the text side is cached by :mod:`generator.runner.textbank`).
 
 Two stores under ``OUT/.cache/features/<hash of the weights identity>/``, one safetensors file per entry:
 

@@ -1,5 +1,8 @@
-"""Text side: encode, template ensemble, descriptor prompt, on-disk cache (spec §2.1)."""
+"""Text side: encode, template ensemble, descriptor prompt, short-sequence encoding (spec §2.1; issue 11).
+The on-disk cache moved to the runner: tests/runner/test_textbank.py."""
 from __future__ import annotations
+
+import json
 
 import open_clip
 import pytest
@@ -80,56 +83,97 @@ def test_bad_template_is_user_error(tiny):
         text.class_embeddings(model, tok, ["cat"], ["a photo of a CLASS"])
 
 
-def test_cache_hit_skips_model_and_changed_texts_miss(tiny, tmp_path):
-    model, tok = tiny
-    texts = ["red fins", "a long tail", "whiskers"]
-    m = Counting(model)
-    first = text.encode_texts(m, tok, texts, cache_dir=tmp_path, cache_key="tiny-vit/random")
-    assert m.calls == 1 and len(list(tmp_path.glob("text-*.pt"))) == 1
-    again = text.encode_texts(m, tok, texts, cache_dir=tmp_path, cache_key="tiny-vit/random")
-    assert m.calls == 1
-    assert torch.equal(again, first)
-    # changed list, changed order, changed key: all miss
-    text.encode_texts(m, tok, texts + ["scales"], cache_dir=tmp_path, cache_key="tiny-vit/random")
-    assert m.calls == 2
-    text.encode_texts(m, tok, texts[::-1], cache_dir=tmp_path, cache_key="tiny-vit/random")
-    assert m.calls == 3
-    text.encode_texts(m, tok, texts, cache_dir=tmp_path, cache_key="other-model/random")
-    assert m.calls == 4
-    # no key -> no cache
-    text.encode_texts(m, tok, texts, cache_dir=tmp_path)
-    text.encode_texts(m, tok, texts, cache_dir=tmp_path)
-    assert m.calls == 6
-    assert len(list(tmp_path.iterdir())) == 4  # no temp files left behind
-
-
-def test_corrupt_cache_is_recomputed(tiny, tmp_path):
-    model, tok = tiny
-    texts = ["red fins", "a long tail"]
-    m = Counting(model)
-    first = text.encode_texts(m, tok, texts, cache_dir=tmp_path, cache_key="k")
-    path = text.cache_path(tmp_path, "k", texts)
-    path.write_bytes(path.read_bytes()[:50])  # truncated
-    again = text.encode_texts(m, tok, texts, cache_dir=tmp_path, cache_key="k")
-    assert m.calls == 2
-    torch.testing.assert_close(again, first)
-    # the rewritten cache is valid again
-    text.encode_texts(m, tok, texts, cache_dir=tmp_path, cache_key="k")
-    assert m.calls == 2
-
-
-def test_cache_with_wrong_content_is_recomputed(tiny, tmp_path):
-    model, tok = tiny
-    texts = ["red fins", "a long tail"]
-    path = text.cache_path(tmp_path, "k", texts)
-    torch.save({"version": text.CACHE_VERSION, "cache_key": "k", "texts_sha256": text.texts_sha256(texts),
-                "embeddings": torch.zeros(5, 32)}, path)  # wrong row count
-    m = Counting(model)
-    emb = text.encode_texts(m, tok, texts, cache_dir=tmp_path, cache_key="k")
-    assert m.calls == 1 and emb.shape == (2, 32)
-
-
 def test_empty_texts_rejected(tiny):
     model, tok = tiny
     with pytest.raises(ValueError, match="no texts"):
         text.encode_texts(model, tok, [])
+
+
+# ---------------------------------------------------------------------------------- short sequences (issue 11)
+
+TEXTS = ["a photo showing long ears", "whiskers", "a photo of the small sea lion with a very long and curved "
+         "tail that ends in a flat fin", "red fins", "a", "stripes on the back and the belly", "x " * 40]
+TOL = text.TOLERANCE
+
+
+def _tower(tmp_path, name, **text_cfg):
+    cfg = {"embed_dim": 32, "custom_text": True,
+           "vision_cfg": {"image_size": 64, "layers": 1, "width": 32, "head_width": 16, "patch_size": 16},
+           "text_cfg": {"context_length": 32, "vocab_size": 49408, "width": 32, "heads": 2, "layers": 2, **text_cfg}}
+    path = tmp_path / f"{name}.json"
+    path.write_text(json.dumps(cfg))
+    open_clip.add_model_config(path)
+    return open_clip.create_model(name, pretrained=None).eval()
+
+
+@pytest.mark.parametrize("kind", ["vit", "modified_resnet"])
+def test_short_equals_full_context_openai_style(kind):
+    model, _ = tiny_model(kind)
+    tok = open_clip.get_tokenizer(f"tiny-{'vit' if kind == 'vit' else 'rn'}")
+    assert text.truncation_kind(model) == "clip-causal"
+    short = text.encode_texts(model, tok, TEXTS, batch_size=3)
+    full = text.encode_texts(model, tok, TEXTS, batch_size=3, short=False)
+    assert (short - full).abs().max() <= TOL
+    torch.testing.assert_close(full, _ref(model, tok, TEXTS))   # full context is model.encode_text itself
+
+
+def test_short_runs_fewer_positions_in_length_sorted_batches(tiny, monkeypatch):
+    model, tok = tiny
+    seen = []
+    fwd = text.SHORT_TOWERS["clip-causal"][2]
+    monkeypatch.setitem(text.SHORT_TOWERS, "clip-causal", (*text.SHORT_TOWERS["clip-causal"][:2],
+                                                          lambda m, t: seen.append(tuple(t.shape)) or fwd(m, t)))
+    monkeypatch.setattr(model, "_mkbench_short_text_ok", True, raising=False)
+    texts = ["a b c d e f g h"] + ["a"] * 4 + ["a b c d e f g h"]
+    emb = text.encode_texts(model, tok, texts, batch_size=2)
+    assert seen == [(2, 10), (2, 3), (2, 3)]   # the two long texts batched together; SOT + tokens + EOT
+    assert (emb - _ref(model, tok, texts)).abs().max() <= TOL   # and back in input order
+
+
+def test_short_equals_full_custom_causal_text_transformer(tmp_path):
+    model = _tower(tmp_path, "tiny-custom-causal")
+    tok = open_clip.get_tokenizer("tiny-vit")
+    assert text.truncation_kind(model) == "custom-causal"
+    short = text.encode_texts(model, tok, TEXTS, batch_size=4)
+    assert (short - _ref(model, tok, TEXTS)).abs().max() <= TOL
+
+
+def test_non_causal_tower_falls_back_to_full_context(tmp_path):
+    # SigLIP-style: bidirectional, pooled at the last position; truncation would change the embedding
+    model = _tower(tmp_path, "tiny-noncausal", no_causal_mask=True, pool_type="last")
+    tok = open_clip.get_tokenizer("tiny-vit")
+    assert text.truncation_kind(model) is None
+    got = text.encode_texts(model, tok, TEXTS, batch_size=4)
+    torch.testing.assert_close(got, _ref(model, tok, TEXTS))
+    with torch.no_grad():   # why the fallback is needed: the same tower run on the real tokens only differs
+        cut = tok(TEXTS[:1])[:, :8]
+        assert (F.normalize(model.encode_text(cut), dim=-1) - _ref(model, tok, TEXTS[:1])).abs().max() > 1e-3
+
+
+def test_cls_token_tower_falls_back(tmp_path):
+    model = _tower(tmp_path, "tiny-cls", embed_cls=True)
+    assert text.truncation_kind(model) is None
+
+
+def test_failed_self_check_falls_back(tmp_path, monkeypatch):
+    model = _tower(tmp_path, "tiny-custom-check")
+    tok = open_clip.get_tokenizer("tiny-vit")
+    applies, pool, fwd = text.SHORT_TOWERS["custom-causal"]
+    monkeypatch.setitem(text.SHORT_TOWERS, "custom-causal", (applies, pool, lambda m, t: fwd(m, t) + 1.0))
+    got = text.encode_texts(model, tok, TEXTS)
+    assert model._mkbench_short_text_ok is False
+    torch.testing.assert_close(got, _ref(model, tok, TEXTS))
+
+
+def test_wrapper_without_internals_uses_full_context(tiny):
+    model, tok = tiny
+    m = Counting(model)
+    assert text.truncation_kind(m) is None
+    torch.testing.assert_close(text.encode_texts(m, tok, TEXTS), _ref(model, tok, TEXTS))
+
+
+def test_progress_counts_every_text(tiny):
+    model, tok = tiny
+    done = []
+    text.encode_texts(model, tok, TEXTS, batch_size=3, progress=done.append)
+    assert done == [3, 3, 1]
