@@ -11,6 +11,7 @@ are expanded)::
     device: auto            # auto | cpu | cuda
     precision: amp          # amp (bf16/fp16 autocast of the image tower on CUDA) | fp32; CPU is always fp32
     batch_size: 64          # images per forward pass (a class is still clustered jointly)
+    fail_fast: false        # true: stop at the first unreadable image (default: skip it and record it)
     methods: [pca, kmeans]
     method: {}              # overrides of generator.method.config.MethodConfig fields
     models:
@@ -38,11 +39,13 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional, Union
+from typing import Annotated, Literal, Optional, Union
 
 import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .errors import UserError
 from .hashing import stable_hash
@@ -99,14 +102,11 @@ class Suite:
     precision: str = "amp"
     method: dict = field(default_factory=dict)
     executor: ExecutorSpec = field(default_factory=ExecutorSpec)
+    fail_fast: bool = False       # stop at the first unreadable image instead of skipping and recording it
     source: Optional[str] = None  # the file it was read from (not hashed)
 
     def method_config(self) -> MethodConfig:
-        try:
-            cfg = MethodConfig.from_dict({**self.method, "methods": list(self.methods)})
-        except (TypeError, ValueError) as e:
-            raise UserError(f"{self.source or self.name}: bad `method` settings: {e}") from None
-        return cfg
+        return validate_method(self.method, self.methods, self.source or self.name)
 
     def to_dict(self) -> dict:
         d = dataclasses.asdict(self)
@@ -117,6 +117,7 @@ class Suite:
         """Hash of what determines results (the name and source file do not)."""
         d = self.to_dict()
         d.pop("name")
+        d.pop("fail_fast")
         return stable_hash(d)
 
 
@@ -160,6 +161,210 @@ def load_suite(name_or_path: Union[str, os.PathLike, None] = None) -> Suite:
     return parse_suite(data, base=path.parent, source=str(path))
 
 
+# ------------------------------------------------------------------------------------------- validation (pydantic)
+# The YAML is validated by the pydantic models below (types, ranges, unknown keys); a failure becomes one line
+# naming the file, the key, the value and the fix (:func:`_one_line`). The validated values then fill the frozen
+# dataclasses above, which is what the runner sees.
+
+SEED_MAX = 2**32 - 1  # numpy's and torch's seeds; --seed takes the same range
+
+
+class _Raw(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, populate_by_name=True)
+
+
+_Name = Annotated[str, Field(min_length=1)]
+_PosInt = Annotated[int, Field(ge=1)]
+_NonNegInt = Annotated[int, Field(ge=0)]
+_Finite = Annotated[float, Field(strict=False, allow_inf_nan=False)]   # an int is fine for a float
+_PosFloat = Annotated[float, Field(strict=False, allow_inf_nan=False, gt=0)]
+
+
+def _as_str(v):
+    """Paths and tags may come out of YAML as numbers (``pretrained: 2024``); they are strings."""
+    return str(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else v
+
+
+class RawModel(_Raw):
+    name: _Name
+    pretrained: Optional[str] = "none"
+    config_file: Optional[str] = Field(None, alias="model_config")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _short(cls, v):
+        if isinstance(v, str):
+            return {"name": v}
+        if isinstance(v, dict):
+            return {k: _as_str(x) for k, x in v.items()}
+        return v
+
+
+class RawDataset(_Raw):
+    name: _Name
+    dir: _Name
+    descriptors: _Name
+    templates: Union[str, list[str]] = "default"
+    classnames: Optional[str] = None
+    generate: Optional[Union[str, dict]] = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _strings(cls, v):
+        return {k: _as_str(x) for k, x in v.items()} if isinstance(v, dict) else v
+
+
+class RawSlurm(_Raw):
+    partition: Optional[str] = None
+    gpus_per_node: _NonNegInt = 1
+    cpus_per_task: _PosInt = 8
+    mem_gb: _PosInt = 64
+    timeout_min: _PosInt = 240
+    max_num_timeout: _NonNegInt = 3
+    array_parallelism: _PosInt = 32
+    units_per_task: _PosInt = 100
+    additional: list[Annotated[list[Union[str, int]], Field(min_length=2, max_length=2)]] = []
+
+
+class RawExecutor(_Raw):
+    kind: Literal["local", "slurm"] = "local"
+    slurm: RawSlurm = RawSlurm()
+
+    @field_validator("slurm", mode="before")
+    @classmethod
+    def _none(cls, v):
+        return {} if v is None else v
+
+
+class RawSuite(_Raw):
+    name: Optional[str] = None
+    seed: Annotated[int, Field(ge=0, le=SEED_MAX)] = 0
+    device: Literal["auto", "cpu", "cuda"] = "auto"
+    precision: Literal["amp", "fp32"] = "amp"
+    batch_size: _PosInt = 64
+    fail_fast: bool = False
+    methods: Annotated[list[_Name], Field(min_length=1)] = ["pca", "kmeans"]
+    method: dict = {}
+    models: Annotated[list[RawModel], Field(min_length=1)]
+    datasets: Annotated[list[RawDataset], Field(min_length=1)]
+    executor: RawExecutor = RawExecutor()
+
+    @field_validator("method", "executor", mode="before")
+    @classmethod
+    def _none(cls, v):
+        return {} if v is None else v
+
+    @field_validator("name", mode="before")
+    @classmethod
+    def _name(cls, v):
+        return _as_str(v)
+
+
+class MethodSettings(_Raw):
+    """Every field of :class:`~generator.method.config.MethodConfig` with its valid range (a test keeps the two in
+    step). Method names are checked when planning (the part-method registry needs torch)."""
+    facet: Literal["tokens", "keys"] = "tokens"
+    foreground_component: _NonNegInt = 1
+    foreground_threshold: _Finite = 0.0
+    second_component_min_patches: _NonNegInt = 5
+    crf: bool = False
+    crf_params: Annotated[list[_Finite], Field(min_length=6, max_length=6)] = [10.0, 40.0, 13.0, 3.0, 3.0, 5.0]
+    n_parts: _PosInt = 5
+    methods: Annotated[list[_Name], Field(min_length=1)] = ["pca", "kmeans"]
+    kmeans_iter_limit: _PosInt = 500
+    prompt_kinds: Annotated[list[Literal["red", "gray", "blur"]], Field(min_length=1)] = ["red", "gray", "blur"]
+    ellipse_thickness: _PosInt = 1
+    blur_kernel: _PosInt = 11
+    initial_topk: _PosInt = 500
+    relevance_filter: bool = True
+    mean_offset: _Finite = 0.02
+    use_ot: bool = True
+    ot_scale: _PosFloat = 2.5
+    sinkhorn_lambda: _PosFloat = 1.0
+    sinkhorn_iters: _PosInt = 1000
+    sinkhorn_tol: Optional[_PosFloat] = None
+    topk_per_part: _PosInt = 3
+    importance_scale: _Finite = 2.5
+    language_topk: _PosInt = 50
+    descriptor_prompt: str = "a photo showing {}"
+
+    @field_validator("blur_kernel")
+    @classmethod
+    def _odd(cls, v):
+        if v % 2 == 0:
+            raise ValueError("must be odd (a Gaussian kernel size), e.g. 11")
+        return v
+
+    @field_validator("descriptor_prompt")
+    @classmethod
+    def _one_slot(cls, v):
+        if v.count("{}") != 1:
+            raise ValueError("must contain '{}' (the descriptor) exactly once, e.g. 'a photo showing {}'")
+        return v
+
+
+# what a key takes, said after the error (the pydantic message says what is wrong)
+_HINTS = {
+    "seed": f"a whole number from 0 to {SEED_MAX}, e.g. seed: 0",
+    "batch_size": "a whole number of at least 1, e.g. batch_size: 64",
+    "methods": "a list of part methods, e.g. methods: [pca, kmeans]",
+    "models": "a list such as models: [{name: ViT-B-32, pretrained: openai}]",
+    "datasets": "a list such as datasets: [{name: d, dir: data/d, descriptors: pool.json}]",
+    "units_per_task": "a whole number of at least 1, e.g. units_per_task: 100",
+    "n_parts": "a whole number of at least 1, e.g. n_parts: 5",
+    "initial_topk": "a whole number of at least 1, e.g. initial_topk: 500",
+    "language_topk": "a whole number of at least 1, e.g. language_topk: 50",
+    "sinkhorn_iters": "a whole number of at least 1, e.g. sinkhorn_iters: 1000",
+    "dir": "the image folder (one sub-folder per class), e.g. dir: data/imagenet/val",
+    "descriptors": "a descriptor pool: a JSON file or a known pool name, e.g. descriptors: imagenet",
+    "name": "a non-empty name",
+    "templates": "a registry name (imagenet, places365, food101, default), a file, or a list of templates with {}",
+}
+_TYPE_TAGS = {"str", "int", "float", "bool", "list", "dict", "none", "literal", "tuple"}
+
+
+def _loc(loc: tuple) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif "[" in str(part) or str(part).split("-")[0] in _TYPE_TAGS or str(part).startswith("function-"):
+            continue  # pydantic's union/validator tags, not keys
+        else:
+            out += ("." if out else "") + str(part)
+    return out
+
+
+def _one_line(e: ValidationError, where: str, prefix: str = "") -> str:
+    """The first error of ``e`` as one line: file, key, value, what is wrong, what it takes."""
+    errors = e.errors(include_url=False)
+    err = errors[0]
+    key = prefix + _loc(err["loc"])
+    leaf = key.split(".")[-1].split("[")[0]
+    if err["type"] == "extra_forbidden":
+        return f"{where}: unknown key `{key}`; remove it or fix its spelling"
+    if err["type"] == "missing":
+        return f"{where}: missing `{key}`" + (f"; give {_HINTS[leaf]}" if leaf in _HINTS else "")
+    value = err.get("input")
+    shown = repr(value) if not isinstance(value, (dict, list)) or len(repr(value)) < 80 else type(value).__name__
+    msg = re.sub(r" or instance of Raw\w+", "", err["msg"].removeprefix("Value error, "))
+    more = f" (and {len(errors) - 1} more problem(s))" if len(errors) > 1 else ""
+    hint = f"; it takes {_HINTS[leaf]}" if leaf in _HINTS else ""
+    return f"{where}: `{key}` = {shown}: {msg}{hint}{more}"
+
+
+def validate_method(settings: dict, methods, where: str) -> MethodConfig:
+    """``method:`` overrides (plus the suite's ``methods``) -> a MethodConfig; UserError naming the key."""
+    if not isinstance(settings, dict):
+        raise UserError(f"{where}: `method` must be a mapping of settings, e.g. method: {{n_parts: 5}}")
+    try:
+        ok = MethodSettings.model_validate({**settings, "methods": list(methods)})
+    except ValidationError as e:
+        raise UserError(_one_line(e, where, prefix="method.")) from None
+    values = ok.model_dump()
+    return MethodConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in values.items()})
+
+
 def _expand(value: Optional[str], base: Path) -> Optional[str]:
     """Expand env vars and ``~``; make a relative path absolute against ``base`` if that names a file/dir or
     looks like a path (has a ``/``; names such as ``imagenet`` or ``openai`` have none)."""
@@ -182,86 +387,43 @@ def _generate(value, where: str) -> Optional[dict]:
         return None
     if isinstance(value, str):
         value = {"kind": value}
-    if not isinstance(value, dict) or not value.get("kind"):
+    if not value.get("kind") or not isinstance(value["kind"], str):
         raise UserError(f"{where}: `generate` must name a generator, e.g. generate: {{kind: demo, per_class: 8}}")
     return dict(value)
 
 
-def _require(d: dict, key: str, where: str):
-    if key not in d or d[key] in (None, ""):
-        raise UserError(f"{where}: missing `{key}`")
-    return d[key]
-
-
-def _known_keys(d: dict, cls, where: str, extra=()) -> None:
-    known = {f.name for f in dataclasses.fields(cls)} | set(extra)
-    unknown = set(d) - known
-    if unknown:
-        raise UserError(f"{where}: unknown key(s) {sorted(unknown)}; allowed: {sorted(known)}")
-
-
 def parse_suite(data, base: Path = Path("."), source: Optional[str] = None) -> Suite:
+    """Validate ``data`` (the YAML's mapping) and build the frozen :class:`Suite`; UserError (one line naming the
+    file, the key and the fix) on the first problem."""
     where = source or "suite"
     if not isinstance(data, dict):
         raise UserError(f"{where}: a suite must be a YAML mapping with `models` and `datasets`")
-    _known_keys(data, Suite, where)
-    models = []
-    for i, m in enumerate(data.get("models") or []):
-        w = f"{where}: models[{i}]"
-        if isinstance(m, str):
-            m = {"name": m}
-        if not isinstance(m, dict):
-            raise UserError(f"{w}: expected a mapping with `name` (and `pretrained`, `model_config`)")
-        _known_keys(m, SuiteModel, w)
-        models.append(SuiteModel(name=str(_require(m, "name", w)), pretrained=_expand(str(m.get("pretrained", "none")), base),
-                                 model_config=_expand(m.get("model_config"), base)))
+    try:
+        raw = RawSuite.model_validate(data)
+    except ValidationError as e:
+        raise UserError(_one_line(e, where)) from None
+    models = tuple(SuiteModel(name=m.name, pretrained=_expand(m.pretrained or "none", base),
+                              model_config=_expand(m.config_file, base)) for m in raw.models)
     datasets = []
-    for i, d in enumerate(data.get("datasets") or []):
+    for i, d in enumerate(raw.datasets):
         w = f"{where}: datasets[{i}]"
-        if not isinstance(d, dict):
-            raise UserError(f"{w}: expected a mapping with `name`, `dir`, `descriptors`")
-        _known_keys(d, SuiteDataset, w)
-        templates = d.get("templates", "default")
-        templates = tuple(templates) if isinstance(templates, list) else _expand(str(templates), base)
-        generate = _generate(d.get("generate"), w)
-        folder = str(_require(d, "dir", w))
+        templates = tuple(d.templates) if isinstance(d.templates, list) else _expand(d.templates, base)
+        generate = _generate(d.generate, w)
         # a generated dataset's folder may not exist yet: it is always relative to the suite file
-        folder = _expand(folder, base) if generate is None else _expand_always(folder, base)
-        datasets.append(SuiteDataset(name=str(_require(d, "name", w)), dir=folder,
-                                     descriptors=_expand(str(_require(d, "descriptors", w)), base),
-                                     templates=templates, classnames=_expand(d.get("classnames"), base),
-                                     generate=generate))
-    if not models:
-        raise UserError(f"{where}: no `models` listed")
-    if not datasets:
-        raise UserError(f"{where}: no `datasets` listed")
+        folder = _expand(d.dir, base) if generate is None else _expand_always(d.dir, base)
+        datasets.append(SuiteDataset(name=d.name, dir=folder, descriptors=_expand(d.descriptors, base),
+                                     templates=templates, classnames=_expand(d.classnames, base), generate=generate))
     names = [d.name for d in datasets]
     if len(set(names)) != len(names):
         raise UserError(f"{where}: dataset names must be unique, got {names}")
-    ex = data.get("executor") or {}
-    if not isinstance(ex, dict):
-        raise UserError(f"{where}: `executor` must be a mapping")
-    _known_keys(ex, ExecutorSpec, f"{where}: executor")
-    kind = ex.get("kind", "local")
-    if kind not in EXECUTOR_KINDS:
-        raise UserError(f"{where}: executor kind {kind!r} unknown; use one of {EXECUTOR_KINDS}")
-    slurm = ex.get("slurm") or {}
-    _known_keys(slurm, SlurmSpec, f"{where}: executor.slurm")
-    slurm = SlurmSpec(**{k: tuple(tuple(x) if isinstance(x, list) else x for x in v) if isinstance(v, list) else v
-                         for k, v in slurm.items()})
-    if slurm.units_per_task < 1:
-        raise UserError(f"{where}: executor.slurm.units_per_task must be at least 1")
-    device = str(data.get("device", "auto"))
-    if device not in DEVICES:
-        raise UserError(f"{where}: device {device!r} unknown; use one of {DEVICES}")
-    precision = str(data.get("precision", "amp"))
-    if precision not in PRECISIONS:
-        raise UserError(f"{where}: precision {precision!r} unknown; use one of {PRECISIONS}")
-    methods = tuple(data.get("methods") or ("pca", "kmeans"))
-    method = dict(data.get("method") or {})
-    suite = Suite(name=str(data.get("name") or Path(where).stem), models=tuple(models), datasets=tuple(datasets),
-                  methods=methods, seed=int(data.get("seed", 0)), device=device,
-                  batch_size=int(data.get("batch_size", 64)), precision=precision, method=method,
-                  executor=ExecutorSpec(kind=kind, slurm=slurm), source=source)
+    s = raw.executor.slurm
+    slurm = SlurmSpec(partition=s.partition, gpus_per_node=s.gpus_per_node, cpus_per_task=s.cpus_per_task,
+                      mem_gb=s.mem_gb, timeout_min=s.timeout_min, max_num_timeout=s.max_num_timeout,
+                      array_parallelism=s.array_parallelism, units_per_task=s.units_per_task,
+                      additional=tuple(tuple(x) for x in s.additional))
+    suite = Suite(name=raw.name or Path(where).stem, models=models, datasets=tuple(datasets),
+                  methods=tuple(raw.methods), seed=raw.seed, device=raw.device, batch_size=raw.batch_size,
+                  precision=raw.precision, method=dict(raw.method), executor=ExecutorSpec(raw.executor.kind, slurm),
+                  fail_fast=raw.fail_fast, source=source)
     suite.method_config()  # validate early
     return suite

@@ -16,7 +16,6 @@ about the QuickGELU mismatch; like the official OpenAI loader we build such mode
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
@@ -25,7 +24,7 @@ from pathlib import Path
 from typing import Optional
 
 from generator.errors import UserError
-from generator.hashing import file_sha256
+from generator.hashing import cached_file_sha256, file_sha256
 
 # Never let a model load reach for the network: an unreachable hub would otherwise hang.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -276,9 +275,9 @@ def is_available(spec: ModelSpec, cache_dir: Optional[str] = None) -> bool:
 
 
 def weights_identity(spec: ModelSpec, weights_file: Optional[str], seed: int) -> str:
-    """What identifies the weights in cache keys: the tag and file size, the checkpoint's size and a
-    sha256 of its first and last MiB, or the seed of the random initialisation; plus the config file's
-    sha256 for a custom architecture."""
+    """What identifies the weights in cache keys: the tag and file size, the checkpoint's size and the sha256 of
+    its whole content (remembered by stat signature, :func:`generator.hashing.cached_file_sha256`, so it is read
+    once), or the seed of the random initialisation; plus the config file's sha256 for a custom architecture."""
     parts = [spec.model]
     if spec.model_config:
         parts.append("config:" + file_sha256(spec.model_config)[:16])
@@ -287,19 +286,10 @@ def weights_identity(spec: ModelSpec, weights_file: Optional[str], seed: int) ->
     else:
         size = os.path.getsize(weights_file) if weights_file else 0
         if spec.is_path:
-            parts.append(f"file:{size}:{_head_tail_sha(weights_file)}")
+            parts.append(f"file:{size}:{cached_file_sha256(weights_file)[:16]}")
         else:
             parts.append(f"tag:{spec.pretrained}:{size}")
     return "|".join(parts)
-
-
-def _head_tail_sha(path: str, n: int = 1 << 20) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        h.update(fh.read(n))
-        fh.seek(max(0, os.path.getsize(path) - n))
-        h.update(fh.read(n))
-    return h.hexdigest()[:16]
 
 
 class _offline:

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Callable, Optional
 
 from generator.errors import UserError
-from generator.hashing import stable_hash
+from generator.hashing import short_name, stable_hash
 from generator.method.config import MethodConfig
 from generator.registry import datasets as ds_registry
 from generator.registry import models as model_registry
@@ -29,7 +29,7 @@ from generator.runner.device import apply_precision, effective_precision, resolv
 from generator.runner.merge import merge
 from generator.runner.overlays import write_overlay
 from generator.runner.shards import read_shard, shard_path, write_shard
-from generator.runner.units import WorkUnit, class_files, make_units
+from generator.runner.units import WorkUnit, class_files, make_units, overlay_names
 
 
 @dataclass
@@ -70,7 +70,7 @@ class Plan:
 
     @property
     def results_dir(self) -> Path:
-        return Path(self.request.out) / self.dataset.name / self.spec.id
+        return Path(self.request.out) / short_name(self.dataset.name) / short_name(self.spec.id)
 
     def run_config(self) -> dict:
         """Everything that determines the results (hashed into ``config_hash``)."""
@@ -162,11 +162,6 @@ class _Engine:
         return self
 
 
-def _overlay_name(rel_image: str) -> str:
-    path = Path(rel_image)
-    return (path.as_posix() if path.suffix.lower() == ".png" else path.as_posix() + ".png")
-
-
 def _ground_truth(p: Plan, unit: WorkUnit, raw, explanations):
     """Ground-truth part metrics when the dataset has part masks (``p.dataset.part_masks``,
     :mod:`generator.runner.ground_truth`): (per image {method: dict}, per image baseline dict or None), or None."""
@@ -217,12 +212,12 @@ def run_unit(p: Plan, unit: WorkUnit, engine: _Engine) -> dict:
     except ValueError as e:  # the method steps raise ValueError for data they cannot handle (e.g. too few patches)
         raise UserError(f"{root / unit.folder}: cannot explain this class with {p.spec.id}: {e}") from None
     gt = _ground_truth(p, unit, raw, explanations)
-    image_records = []
+    image_records, names = [], overlay_names(unit.files)
     for j, (rel, e) in enumerate(zip(unit.files, explanations)):
         overlays = {}
         if j < req.overlays_per_class:
             for method, m in e.methods.items():
-                overlays[method] = f"overlays/{method}/{_overlay_name(rel)}"
+                overlays[method] = f"overlays/{method}/{names[j]}"
                 write_overlay(p.results_dir / overlays[method], raw[j], m.part_map)
         r = rec.image_record(rel, unit.class_index, e, p.dataset.classnames, p.pool.descriptors, overlays)
         if gt is not None:

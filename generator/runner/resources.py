@@ -6,15 +6,11 @@ Cache folder: ``$MKBENCH_CACHE`` or ``~/.cache/mkbench``; pools go to ``<cache>/
 """
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from generator.errors import UserError
+from generator.hashing import cache_root  # noqa: F401  (one definition of the cache folder; imported from here too)
 from generator.registry.descriptors import KNOWN_POOLS, fetch_pool
-
-
-def cache_root() -> Path:
-    return Path(os.environ.get("MKBENCH_CACHE") or Path.home() / ".cache" / "mkbench").expanduser()
 
 
 def pool_dir() -> Path:

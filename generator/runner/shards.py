@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 from typing import Optional
 
+from generator.hashing import short_name
 from generator.results.io import write_json
 from generator.results.schema import SCHEMA_VERSION, ClassRecord, ImageRecord, schema_major
 
@@ -14,7 +15,8 @@ SHARDS_DIR = ".shards"
 
 
 def shard_path(out: Path, unit) -> Path:
-    return Path(out) / SHARDS_DIR / unit.dataset / unit.model_id / f"{unit.class_index:05d}-{unit.key}.json"
+    return (Path(out) / SHARDS_DIR / short_name(unit.dataset) / short_name(unit.model_id)
+            / f"{unit.class_index:05d}-{unit.key}.json")
 
 
 def write_shard(path: Path, unit, images: list[ImageRecord], klass: ClassRecord, **extra) -> None:

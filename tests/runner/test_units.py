@@ -45,3 +45,15 @@ def test_changing_one_class_changes_only_its_key(tmp_path):
     (root / "green_square" / "img_0.png").write_bytes((root / "red_circle" / "img_0.png").read_bytes() + b"x")
     after = _keys(scan_image_folder(root))
     assert [a == b for a, b in zip(before, after)] == [True, False, True]
+
+
+def test_overlay_names_never_collide():
+    """issue 10: x.jpg and x.jpg.png shared one overlay file; a 250-byte image name made an overlay path too long."""
+    from generator.runner.units import overlay_names
+
+    assert overlay_names(["c/a.png", "c/b.jpg"]) == ["c/a.png", "c/b.jpg.png"]   # unchanged when distinct
+    names = overlay_names(["c/x.jpg", "c/x.jpg.png"])
+    assert names[1] == "c/x.jpg.png" and names[0] != names[1] and names[0].endswith(".png")
+    assert len({n.lower() for n in overlay_names(["c/A.jpg", "c/a.jpg"])}) == 2   # case-insensitive file systems
+    long = overlay_names(["c/" + "y" * 250 + ".jpg", "c/" + "y" * 250 + ".png"])
+    assert len(set(long)) == 2 and all(len(n.split("/")[-1].encode()) <= 120 for n in long)
