@@ -161,7 +161,7 @@ class SiteBuilder:
         t = self._tick("pages", t)
         self._site_pages(w, datasets, paper)
         shutil.copytree(o.templates / "assets", docs / "assets" / "mkbench")
-        write_vendor_assets(docs, o.templates / "vendor")
+        write_vendor_assets(docs)
         if for_serve:
             _place_files(w.links, docs)
         self._tick("assets", t)

@@ -1,5 +1,6 @@
 /* mkbench site script (first-party): renders Vega-Lite charts with the vendored vega-embed, makes tables with
-   [data-sortable] sortable with the vendored tablesort, and wires the table filters. Re-runs on every page
+   [data-sortable] sortable by clicking a header (numbers as numbers, text in natural order), and wires the table
+   filters. Re-runs on every page
    Material for MkDocs shows (document$), so it also works with instant navigation. */
 (function () {
   "use strict";
@@ -17,12 +18,55 @@
     });
   }
 
+  // sort key of a cell: its data-sort attribute when present, else its text; "" sorts last in both directions
+  function cellKey(row, col) {
+    var cell = row.cells[col];
+    if (!cell) return "";
+    var v = cell.hasAttribute("data-sort") ? cell.getAttribute("data-sort") : cell.textContent;
+    return v.trim();
+  }
+
+  var NUMBER = /^[-+\u2212]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*%?$/;
+  function asNumber(s) {
+    return NUMBER.test(s) ? parseFloat(s.replace("\u2212", "-")) : NaN;
+  }
+  var collator = new Intl.Collator(undefined, { numeric: true, sensitivity: "base" });
+
+  function sortBy(table, th, col) {
+    var descending = th.getAttribute("aria-sort") === "ascending";
+    var body = table.tBodies[0];
+    if (!body) return;
+    var rows = Array.prototype.slice.call(body.rows);
+    var keys = rows.map(function (r) { return cellKey(r, col); });
+    var numeric = th.dataset.sortMethod === "number" ||
+      keys.every(function (k) { return k === "" || !isNaN(asNumber(k)); });
+    if (numeric) keys = keys.map(function (k) { return isNaN(asNumber(k)) ? "" : k; });  // "–" etc.: last
+    var order = rows.map(function (r, i) { return i; });
+    order.sort(function (a, b) {
+      var ka = keys[a], kb = keys[b];
+      if (ka === "" || kb === "") return (ka === "") - (kb === "") || a - b;  // empty last, stable
+      var c = numeric ? asNumber(ka) - asNumber(kb) : collator.compare(ka, kb);
+      return (descending ? -c : c) || a - b;
+    });
+    order.forEach(function (i) { body.appendChild(rows[i]); });
+    table.querySelectorAll("thead th").forEach(function (h) { h.removeAttribute("aria-sort"); });
+    th.setAttribute("aria-sort", descending ? "descending" : "ascending");
+  }
+
   function sortTables(root) {
-    if (typeof window.Tablesort !== "function") return;
     root.querySelectorAll("table[data-sortable]").forEach(function (table) {
-      if (table.dataset.sortReady) return;
+      if (table.dataset.sortReady || !table.tHead) return;
       table.dataset.sortReady = "1";
-      new window.Tablesort(table);
+      var heads = table.tHead.rows[table.tHead.rows.length - 1].cells;
+      Array.prototype.forEach.call(heads, function (th, col) {
+        if (th.dataset.sortMethod === "none") return;
+        th.setAttribute("role", "columnheader");
+        th.tabIndex = 0;
+        th.addEventListener("click", function () { sortBy(table, th, col); });
+        th.addEventListener("keydown", function (e) {
+          if (e.key === "Enter" || e.key === " ") { e.preventDefault(); sortBy(table, th, col); }
+        });
+      });
     });
   }
 

@@ -4,6 +4,7 @@ which modules the build imported."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -33,13 +34,33 @@ def engine_results(tmp_path_factory) -> Path:
     return compute_demo_results(root, out)
 
 
+NODE_TOOLS = ("node", "nodejs", "npm", "npx", "corepack")
+
+
+def path_without_node(folder: Path) -> str:
+    """A PATH holding every program of the current PATH except Node's (``npm``, ``node``, ...), as links in
+    ``folder``: a build run with it proves the site needs no Node/npm."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for d in os.environ.get("PATH", "").split(os.pathsep):
+        if not os.path.isdir(d):
+            continue
+        for name in os.listdir(d):
+            src, dst = os.path.join(d, name), folder / name
+            if name not in NODE_TOOLS and not dst.exists() and os.access(src, os.X_OK) and os.path.isfile(src):
+                dst.symlink_to(src)
+    return str(folder)
+
+
 @pytest.fixture(scope="session")
 def built_site(engine_results, tmp_path_factory) -> dict:
-    """Build the site from the engine's results; returns the build's JSON report plus paths."""
+    """Build the site from the engine's results, with no Node/npm on PATH and an empty cache folder; returns the
+    build's JSON report plus paths."""
     root = tmp_path_factory.mktemp("site")
+    env = {**os.environ, "PATH": path_without_node(root / "bin"), "MKBENCH_CACHE": str(root / "cache"),
+           "HOME": str(root / "home")}
     proc = subprocess.run([sys.executable, "-c", BUILD, str(engine_results), str(root / "site"), str(root / "staging")],
-                          cwd=REPO, capture_output=True, text=True)
+                          cwd=REPO, capture_output=True, text=True, env=env)
     assert proc.returncode == 0, proc.stderr[-3000:]
     report = json.loads(proc.stdout.strip().splitlines()[-1])
-    report.update(site=Path(report["site"]), staging=root / "staging", results=engine_results)
+    report.update(site=Path(report["site"]), staging=root / "staging", results=engine_results, path=env["PATH"])
     return report

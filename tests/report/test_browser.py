@@ -128,3 +128,36 @@ def test_works_from_the_file_system(browser_page, built_site):
     page.locator("#mk-leaderboard thead th").nth(6).click()
     assert page.locator("#mk-leaderboard thead th").nth(6).get_attribute("aria-sort") in ("ascending", "descending")
     assert errors == []
+
+
+def _search(page, query: str, timeout_s: float = 15.0) -> list[str]:
+    """Type ``query`` into Material's search box until results show (a query typed before the search worker has
+    read the index is dropped, so retype every 0.5 s); returns the result items' texts."""
+    items = page.locator(".md-search-result__item")
+    for _ in range(int(timeout_s / 0.5)):
+        page.fill("input.md-search__input", "")
+        page.locator("input.md-search__input").press_sequentially(query)  # Material reads the box on keyup
+        page.wait_for_timeout(500)
+        if items.count():
+            return items.all_inner_texts()
+    raise AssertionError(f"no search results for {query!r} within {timeout_s} s")
+
+
+def test_search_finds_pages_over_http(browser_page):
+    page, base, events = browser_page
+    page.goto(base + "index.html")
+    hits = _search(page, "citation")
+    assert any("Cite" in h or "cite" in h.lower() for h in hits), hits
+    assert events["errors"] == []
+
+
+def test_search_works_from_the_file_system(browser_page, built_site):
+    """No server: Material's worker runs through the first-party file-worker.js and reads search_index.js."""
+    page, base, events = browser_page
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto((built_site["site"] / "index.html").as_uri())
+    assert page.evaluate("window.Worker.name") == "FrameWorker"
+    hits = _search(page, "citation")
+    assert any("cite" in h.lower() for h in hits), hits
+    assert errors == []

@@ -147,11 +147,20 @@ def test_every_page_is_stamped_with_the_version(built_site):
 
 
 def test_vendored_assets_come_from_packages_not_the_repo(built_site):
+    import shutil
+
     site = built_site["site"]
+    assert shutil.which("npm", path=built_site["path"]) is None and shutil.which("node", path=built_site["path"]) is None
+    assert shutil.which("git", path=built_site["path"]) is not None  # the rest of PATH is kept
     bundle = (site / "assets" / "vendor" / "vega" / "vega-bundle.js").read_text()
     assert bundle.startswith("(function(){") and "vegaEmbed" in bundle
-    assert (site / "assets" / "vendor" / "tablesort" / "tablesort.min.js").stat().st_size > 1000
+    assert sorted(p.name for p in (site / "assets" / "vendor").iterdir()) == ["vega"]  # nothing else vendored
+    assert (site / "search" / "search_index.js").read_text().startswith("var __index = {")
+    for page in pages(site):
+        html = page.read_text()
+        assert "unpkg.com" not in html and "iframe-worker" not in html and "tablesort" not in html, page
     repo = Path(__file__).resolve().parents[2]
+    assert not (repo / "templates" / "vendor").exists()
     assert not list((repo / "templates").rglob("*.min.js")) and not list((repo / "templates").rglob("vega*.js"))
 
 
