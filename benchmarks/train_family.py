@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import torch  # noqa: E402
 
 from generator.demo.family import FAMILY, MODEL_DIR  # noqa: E402
-from generator.demo.ship import train_and_ship  # noqa: E402
+from generator.demo.ship import measure_precision, train_and_ship  # noqa: E402
 from generator.demo.train import build_pool  # noqa: E402
 
 
@@ -65,8 +65,14 @@ def main() -> None:
         t = time.perf_counter()
         pool = build_pool(max(m.n_images for m in todo), todo[0].spec().data_seed, cache_dir=args.pool_cache)
         log(f"pool of {len(pool.labels)} images in {time.perf_counter() - t:.0f} s")
+        precision: dict[str, dict] = {}
         for m in todo:
-            train_and_ship(m.spec(), args.out, m.name, pool=pool, log=log, description=m.description)
+            if m.architecture not in precision:
+                precision[m.architecture] = measure_precision(m.spec(), pool)
+                log(f"precision {m.architecture}: {precision[m.architecture]}")
+            p = precision[m.architecture]
+            train_and_ship(m.spec(bf16=p["chosen"] == "bf16"), args.out, m.name, pool=pool, log=log,
+                           description=m.description, precision=p)
             summarise(args.out)
     summarise(args.out)
 

@@ -3,12 +3,15 @@
 Modules (in dependency order):
 
 * :mod:`.shapes`   rasterising primitives and textures (numpy);
-* :mod:`.world`    12 classes built from named parts (shared parts, same-colour parts, parts >= 2 patches);
+* :mod:`.world`    12 classes built from named parts (shared parts, same-colour parts, parts >= 2 patches;
+                   world 2: part colours drawn per image from named palettes, optional parts);
 * :mod:`.render`   one image + per-pixel part mask, deterministic from ``rng_for(stream, seed, index)``;
-* :mod:`.captions` training captions (class + 0-3 part phrases) and the zero-shot templates (unseen wording);
+* :mod:`.captions` training texts (class + 0-3 coloured part phrases; parts without the class; one part's phrase)
+                   and the zero-shot templates (unseen wording);
 * :mod:`.pool`     descriptor pool (class -> descriptors, LLM-pool format), descriptor -> parts, ``parts.json``;
 * :mod:`.dataset`  dataset-with-masks writer and readers;
-* :mod:`.train`    contrastive training of an open_clip model from a config JSON (CPU, bf16, fixed steps);
+* :mod:`.train`    contrastive training of an open_clip model from a config JSON (CPU, fp32, fixed steps;
+                   captions, part-only captions and prompted-part pairs);
 * :mod:`.ship`     train + fp16 safetensors + reload by open_clip + held-out accuracy + model card;
 * :mod:`.family`   the shipped family (``data/demo/models``) and :func:`~.family.shipped_models`.
 

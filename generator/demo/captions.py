@@ -1,11 +1,19 @@
 """Training captions and zero-shot templates for the synthetic world.
 
-A caption is a descriptive sentence naming the class and 0-3 of its visible parts, re-drawn every time an image is
-used, as web alt-texts do: "a cartoon snowman with a black top hat and a big round white base.". The evaluation
+Three kinds of training text, re-drawn every time an image is used (the mix is chosen in :mod:`.train`):
+
+* :func:`caption`: a sentence naming the class and 0-3 of its visible parts, each part with its drawn colour most of
+  the time, as web alt-texts do: "a cartoon snowman with a red top hat and a big round base.";
+* :func:`part_caption`: 1-3 visible parts *without* the class name: "a blue triangular roof and a brown tall door.";
+* :func:`part_phrase`: one visible part's phrase alone, the caption of an image prompted around that part.
+
+Absent parts (world 2's optional parts) never occur in any of them. The evaluation
 templates ("a photo of a {c}." ...) use words that never occur in training captions (:data:`TEMPLATE_ONLY_WORDS`;
 checked by ``tests/demo/test_captions.py``), so zero-shot accuracy is measured on unseen wording.
 """
 from __future__ import annotations
+
+from typing import Mapping
 
 import numpy as np
 
@@ -34,17 +42,41 @@ def _join(items: list[str]) -> str:
     return ", ".join(items[:-1]) + " and " + items[-1]
 
 
-def caption(class_name: str, parts: tuple[str, ...], rng: np.random.Generator, max_parts: int = 3) -> str:
-    """A random caption for an image of ``class_name`` whose visible parts are ``parts``."""
-    cls = CLASS_BY_NAME[class_name]
-    placed = {p.name: p for p in cls.parts}
-    form = CLASS_FORMS[rng.integers(len(CLASS_FORMS))].format(a=article(class_name), c=class_name)
+COLOURED_SHARE = 0.8  # share of part mentions that name the part's colour (when it has coloured phrases)
+
+
+def part_phrase(class_name: str, part: str, rng: np.random.Generator, colours: Mapping[str, str] | None = None) -> str:
+    """One phrase for visible ``part`` of an image of ``class_name``; names the drawn colour (``colours[part]``)
+    with probability :data:`COLOURED_SHARE`, else a plain phrase."""
+    kind = CLASS_BY_NAME[class_name].part(part).kind
+    colour = (colours or {}).get(part)
+    pool = kind.phrases(colour)[:len(kind.coloured)] if colour and kind.coloured else ()
+    if not pool or (kind.plain and rng.random() >= COLOURED_SHARE):
+        pool = kind.plain or pool
+    return pool[int(rng.integers(len(pool)))]
+
+
+def _chosen(class_name, parts, rng, lo, max_parts, colours):
+    placed = {p.name for p in CLASS_BY_NAME[class_name].parts}
     visible = [p for p in parts if p in placed]
-    n = int(rng.integers(0, min(max_parts, len(visible)) + 1))
-    if n == 0:
+    n = int(rng.integers(min(lo, len(visible)), min(max_parts, len(visible)) + 1))
+    return [part_phrase(class_name, visible[i], rng, colours) for i in rng.permutation(len(visible))[:n]]
+
+
+def caption(class_name: str, parts: tuple[str, ...], rng: np.random.Generator, max_parts: int = 3,
+            colours: Mapping[str, str] | None = None) -> str:
+    """A random caption for an image of ``class_name`` whose visible parts are ``parts`` (colours by part)."""
+    form = CLASS_FORMS[rng.integers(len(CLASS_FORMS))].format(a=article(class_name), c=class_name)
+    phrases = _chosen(class_name, parts, rng, 0, max_parts, colours)
+    if not phrases:
         return form + "."
-    chosen = [visible[i] for i in rng.permutation(len(visible))[:n]]
-    phrases = [placed[p].phrases[rng.integers(len(placed[p].phrases))] for p in chosen]
     if rng.random() < 0.75:
         return f"{form} with {_join(phrases)}."
     return f"{_join(phrases)}: {form}."
+
+
+def part_caption(class_name: str, parts: tuple[str, ...], rng: np.random.Generator, max_parts: int = 3,
+                 colours: Mapping[str, str] | None = None) -> str:
+    """1-``max_parts`` visible parts with their attributes, without the class name."""
+    phrases = _chosen(class_name, parts, rng, 1, max_parts, colours)
+    return _join(phrases) + "." if phrases else "an object."

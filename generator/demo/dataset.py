@@ -7,7 +7,8 @@ writes::
     dir/<class folder>/<NNNN>.png            RGB image
     dir/classnames.json                      {folder: class name}
     dir/.masks/<class folder>/<NNNN>.png     uint8 part index per pixel, 0 = background
-    dir/.masks/parts.json                    part index -> name, class -> parts, descriptor -> parts
+    dir/.masks/parts.json                    part index -> name, class -> parts, descriptor -> parts (and colour)
+    dir/.masks/colours.json                  {"<folder>/<NNNN>.png": {visible part: colour name}} (world 2)
 
 The readers (:func:`has_masks`, :func:`load_parts`, :func:`mask_path`, :func:`load_mask`) live in
 :mod:`generator.registry.part_masks` (the engine reads masks too) and are re-exported here; they raise ``UserError``
@@ -27,6 +28,7 @@ from .render import IMAGE_SIZE, render_indexed
 from .world import CLASS_BY_NAME, CLASS_NAMES
 
 DATASET_STREAM = "dataset"
+COLOURS_FILE = "colours.json"
 __all__ = ["write_dataset", "has_masks", "load_parts", "mask_path", "load_mask", "masks_root", "MASKS_DIR",
            "DATASET_STREAM"]
 
@@ -39,6 +41,7 @@ def write_dataset(out_dir: str | Path, per_class: int = 20, seed: int = 0, size:
         raise UserError(f"per_class must be >= 1 (got {per_class})")
     out = Path(out_dir)
     masks = masks_root(out)
+    colours: dict[str, dict[str, str]] = {}
     for i in range(per_class * len(CLASS_NAMES)):
         s = render_indexed(DATASET_STREAM, seed, i, CLASS_NAMES, size)
         folder = CLASS_BY_NAME[s.class_name].folder
@@ -46,8 +49,10 @@ def write_dataset(out_dir: str | Path, per_class: int = 20, seed: int = 0, size:
         for root, arr in ((out, s.image), (masks, s.mask)):
             (root / folder).mkdir(parents=True, exist_ok=True)
             Image.fromarray(np.asarray(arr)).save(root / folder / f"{stem}.png")
+        colours[f"{folder}/{stem}.png"] = dict(s.colours)
     names = {CLASS_BY_NAME[c].folder: c for c in CLASS_NAMES}
     (out / "classnames.json").write_text(json.dumps(names, indent=1) + "\n", encoding="utf-8")
     meta = parts_metadata() | {"stream": DATASET_STREAM, "seed": seed, "per_class": per_class}
     (masks / PARTS_FILE).write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
+    (masks / COLOURS_FILE).write_text(json.dumps(colours, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     return {"dir": str(out), "classes": len(CLASS_NAMES), "images": per_class * len(CLASS_NAMES), "masks": str(masks)}

@@ -1,19 +1,21 @@
 """Render one image of the synthetic world with its per-pixel part mask, deterministically from a seed.
 
 Drawing order: background (colour gradient, noise, faint clutter strokes), 0-3 distractor shapes (random primitive,
-colour and texture; mask 0), then the object's parts in class order, then mild per-pixel noise on the object. All
+colour and texture; mask 0), then the object's parts in class order (per part: its colour name drawn from the part's
+choices, or copied from ``colour_from``; then whether an optional part is absent), then mild per-pixel noise on the
+object. All
 random draws for the background happen before any object draw, so ``render(..., draw_object=False)`` gives the same
 background: the tests use this to check that the mask covers exactly the pixels the object changed.
 """
 from __future__ import annotations
 
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from . import shapes
-from .world import CLASS_BY_NAME, PART_INDEX, ObjectClass
+from .world import CLASS_BY_NAME, COLOURS, PART_INDEX, ObjectClass
 
 IMAGE_SIZE = 64
 PATCH_SIZE = 8
@@ -31,6 +33,11 @@ class Sample:
     parts: tuple[str, ...]   # names of the parts visible in the mask, in class order
     box: tuple[float, float, float]  # object box x0, y0, side (pixels)
     flip: bool
+    colours: dict[str, str] = field(default_factory=dict)  # visible part -> its colour name (world.COLOURS)
+
+    def phrases(self, part: str) -> tuple[str, ...]:
+        """Every phrase describing visible ``part`` as drawn here (its colour named), then the plain ones."""
+        return CLASS_BY_NAME[self.class_name].part(part).phrases(self.colours.get(part))
 
 
 def rng_for(namespace: str, seed: int, index: int) -> np.random.Generator:
@@ -76,14 +83,18 @@ def _object(rng: np.random.Generator, cls: ObjectClass, img: np.ndarray, mask: n
     side = rng.uniform(*SCALE_RANGE) * size
     x0, y0 = rng.uniform(0, size - side, 2)
     flip = bool(cls.flip and rng.random() < 0.5)
-    drawn: dict[str, np.ndarray] = {}
+    drawn: dict[str, tuple[str, np.ndarray]] = {}
+    names: dict[str, str] = {}
     for part in cls.parts:
         if part.colour_from is not None:
-            colour = drawn[part.colour_from]
+            name, colour = drawn[part.colour_from]
         else:
-            base = np.asarray(part.colours[rng.integers(len(part.colours))], float)
-            colour = np.clip(base + rng.uniform(-COLOUR_JITTER, COLOUR_JITTER, 3), 0, 255)
-        drawn[part.name] = colour
+            name = part.colours[int(rng.integers(len(part.colours)))]
+            colour = np.clip(np.asarray(COLOURS[name], float) + rng.uniform(-COLOUR_JITTER, COLOUR_JITTER, 3), 0, 255)
+        drawn[part.name] = (name, colour)
+        if part.absent > 0 and rng.random() < part.absent:
+            continue
+        names[part.name] = name
         union = np.zeros(mask.shape, bool)
         prim_masks = []
         for prim in part.prims:
@@ -96,7 +107,7 @@ def _object(rng: np.random.Generator, cls: ObjectClass, img: np.ndarray, mask: n
             if prim.colour is not None:
                 img[m] = prim.colour
         mask[union] = PART_INDEX[part.name]
-    return (float(x0), float(y0), float(side)), flip
+    return (float(x0), float(y0), float(side)), flip, names
 
 
 def render(class_name: str, rng: np.random.Generator, size: int = IMAGE_SIZE, draw_object: bool = True) -> Sample:
@@ -108,15 +119,15 @@ def render(class_name: str, rng: np.random.Generator, size: int = IMAGE_SIZE, dr
     img = _background(rng, xx, yy, size)
     _distractors(rng, img, xx, yy, size)
     mask = np.zeros((size, size), np.uint8)
-    box, flip = (0.0, 0.0, 0.0), False
+    box, flip, names = (0.0, 0.0, 0.0), False, {}
     if draw_object:
-        box, flip = _object(rng, cls, img, mask, xx, yy, size)
+        box, flip, names = _object(rng, cls, img, mask, xx, yy, size)
         on = mask > 0
         img[on] += rng.normal(0, 4, (int(on.sum()), 3))
     image = np.clip(np.rint(img), 0, 255).astype(np.uint8)
     present = set(np.unique(mask).tolist())
     parts = tuple(p for p in cls.part_names if PART_INDEX[p] in present)
-    return Sample(image, mask, class_name, parts, box, flip)
+    return Sample(image, mask, class_name, parts, box, flip, {p: names[p] for p in parts})
 
 
 def render_indexed(namespace: str, seed: int, index: int, classes: tuple[str, ...], size: int = IMAGE_SIZE) -> Sample:

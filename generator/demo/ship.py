@@ -17,7 +17,7 @@ from .captions import TEMPLATES
 from .train import HELDOUT_STREAM, Pool, TrainSpec, build_pool, load_model, save_weights, train, zero_shot_accuracy
 
 HELDOUT_SEED = 0
-WORLD_VERSION = "mkbench-demo-world/1"
+WORLD_VERSION = "mkbench-demo-world/2"
 
 
 def _rel(path: Path, root: Path) -> str:
@@ -33,8 +33,23 @@ def evaluate_shipped(config: str | Path, weights: str | Path, n_images: int = 60
     return zero_shot_accuracy(model, tokenizer, build_pool(n_images, seed, HELDOUT_STREAM))
 
 
+def measure_precision(spec: TrainSpec, pool: Pool, steps: int = 5) -> dict:
+    """Seconds per training step of ``spec`` in fp32 and in bf16 autocast (``steps`` steps each, the first one
+    dropped as warm-up, median of the rest; same batch size, one thread), measured here so the card records why its
+    precision was chosen; the faster one is chosen."""
+    from dataclasses import replace
+    from statistics import median
+
+    out = {}
+    for name, bf16 in (("fp32", False), ("bf16", True)):
+        _, rec = train(replace(spec, steps=steps, bf16=bf16, monitor_every=0), pool=pool, log=lambda m: None)
+        out[name] = round(median(rec["step_times"][1:] or rec["step_times"]), 3)
+    return {"seconds_per_step": out, "steps_measured": steps, "batch_size": spec.batch_size,
+            "chosen": min(out, key=out.get)}
+
+
 def train_and_ship(spec: TrainSpec, out_dir: str | Path, model_name: str, pool: Pool | None = None,
-                   log: Callable[[str], None] = print, description: str = "") -> dict:
+                   log: Callable[[str], None] = print, description: str = "", precision: dict | None = None) -> dict:
     """Train, save ``<out_dir>/<model_name>.safetensors`` and write ``<model_name>.card.json`` / ``.md``."""
     import open_clip
     import torch
@@ -63,7 +78,14 @@ def train_and_ship(spec: TrainSpec, out_dir: str | Path, model_name: str, pool: 
         "pretraining_data": f"demo world, {spec.n_images:,} images",  # read by registry.models.card_pretraining_data
         "data": {"world": WORLD_VERSION, "stream": "train", "data_seed": spec.data_seed, "n_images": spec.n_images,
                  "images_seen": spec.steps * spec.batch_size,
-                 "captions": "class phrase + 0-3 part phrases, re-drawn at every use (generator/demo/captions.py)"},
+                 "captions": "class phrase + 0-3 part phrases with colours, re-drawn at every use (generator/demo/captions.py)",
+                 "recipe_mix": {"caption": spec.mix[0], "parts_without_class": spec.mix[1],
+                                "prompted_true_part": spec.mix[2]},
+                 "recipe": "per sample: ordinary caption | 1-3 visible parts with colours, no class name | the image "
+                           "with the method's prompt (red outline / gray / blur outside, generator.method.prompts) "
+                           "around one true part, paired with that part's phrase (generator/demo/train.py)"},
+        "precision": {"training": "bf16 autocast" if spec.bf16 else "fp32", "weights": "float16",
+                      "measured": precision},
         "training": {k: v for k, v in asdict(spec).items() if k not in ("config", "n_images", "data_seed",
                                                                            "eval_images")},
         "wall_time_seconds": {"data": record["data_seconds"], "train": record["train_seconds"],
@@ -85,6 +107,23 @@ def train_and_ship(spec: TrainSpec, out_dir: str | Path, model_name: str, pool: 
     return card
 
 
+def _precision_line(m: dict | None) -> str:
+    if not m:
+        return "no precision measurement recorded."
+    sps = m["seconds_per_step"]
+    return (f"measured before training ({m['steps_measured']} steps each, first dropped, median; batch "
+            f"{m['batch_size']}, this machine): "
+            + ", ".join(f"{k} {v} s/step" for k, v in sps.items()) + f"; chosen: {m['chosen']}.")
+
+
+def _mix_line(d: dict) -> str:
+    mix = d.get("recipe_mix")
+    if not mix:
+        return "ordinary captions only"
+    return (f"{mix['caption']:.0%} ordinary caption, {mix['parts_without_class']:.0%} parts without the class name, "
+            f"{mix['prompted_true_part']:.0%} the method's prompt around one true part with that part's phrase")
+
+
 def card_markdown(card: dict) -> str:
     e = html.escape
     t, d, w = card["training"], card["data"], card["wall_time_seconds"]
@@ -99,6 +138,8 @@ def card_markdown(card: dict) -> str:
   {d['images_seen']:,} image-caption pairs seen; captions: {e(d['captions'])}.
 - Training: {t['steps']} steps, batch {t['batch_size']}, AdamW lr {t['lr']} (warm-up {t['warmup']}, cosine), weight decay
   {t['weight_decay']}, bf16 autocast {t['bf16']}, seed {t['seed']}, {t['threads']} threads.
+- Precision: trained in {e(card['precision']['training'])}; {_precision_line(card['precision'].get('measured'))}
+- Training mix per sample: {_mix_line(d)}.
 - Wall time: data {w['data']} s, training {w['train']} s ({card['images_per_second']} img/s), evaluation {w['eval']} s;
   {e(card['environment']['machine'])}; torch {e(card['environment']['torch'])}, open_clip {e(card['environment']['open_clip'])}.
 - Loss: {card['loss']['first']} at step 1, {card['loss']['last20_mean']} (mean of the last 20 steps).

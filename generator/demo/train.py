@@ -1,11 +1,22 @@
 """Train a small open_clip model on the synthetic world, on CPU, deterministically for a seed.
 
-Recipe (sized on this machine, see ``data/demo/README.md``): a pool of ``n_images`` pre-rendered images (the first
-``n_images`` of the ``train`` stream, so smaller pools are prefixes of larger ones); each step draws a batch from the
-pool and a fresh caption per image (:func:`captions.caption`); the standard symmetric contrastive loss
-(``open_clip.loss.ClipLoss``) with the model's learnable logit scale (clamped at 100); AdamW (beta2 0.98, weight decay on
-matrices only), linear warm-up then cosine decay; bf16 autocast; gradient clipping at 1. A fixed number of steps (not
-wall time) makes a run reproducible: same spec, same thread count -> same weights.
+Recipe (sized on this machine, see ``data/demo/README.md``): a pool of ``n_images`` pre-rendered images with their
+part masks and part colours (the first ``n_images`` of the ``train`` stream, so smaller pools are prefixes of larger
+ones); each step draws a batch from the pool and, per sample, one of three kinds of training pair (``TrainSpec.mix``,
+issue 8), re-drawn at every use:
+
+* ``caption`` (40%): the image and an ordinary caption naming the class and 0-3 visible parts with their colours;
+* ``parts`` (25%): the image and 1-3 visible parts with their colours, *without* the class name;
+* ``prompted`` (35%): the image with the method's own visual prompt around ONE true part (red ellipse outline; gray
+  or blur outside, drawn by :mod:`generator.method.prompts` on the part's ground-truth mask, kind chosen at random)
+  and that part's phrase alone as its caption.
+
+So the text tower learns what part phrases (and their colours) mean apart from the class, and the image tower sees
+the prompted images the method will show it (spec §2.3.1). The standard symmetric contrastive loss
+(``open_clip.loss.ClipLoss``) with the model's learnable logit scale (clamped at 100); AdamW (beta2 0.98, weight
+decay on matrices only), linear warm-up then cosine decay; fp32 (``bf16`` autocast is optional: measured ~7x slower on
+this CPU, see the model cards); gradient clipping at 1. A fixed number of steps (not wall time) makes a run
+reproducible: same spec, same thread count -> same weights.
 
 Speed on a shared 2-core CPU (measured, 2026-11-29): one thread, not two. With other jobs running, two OpenMP threads
 spin-wait for each other and burnt 4.1 s of CPU per step against 1.2 s for one thread. Training also uses the
@@ -29,7 +40,7 @@ from typing import Callable
 import numpy as np
 import torch
 
-from .captions import TEMPLATES, caption
+from .captions import TEMPLATES, caption, part_caption, part_phrase
 from .render import IMAGE_SIZE, render_indexed
 from .world import CLASS_NAMES
 
@@ -61,7 +72,8 @@ class TrainSpec:
     seed: int = 0              # model init, batch order, captions
     data_seed: int = 0         # which images (shared by a family so smaller pools are prefixes)
     eval_images: int = 600
-    bf16: bool = True
+    bf16: bool = False         # bf16 autocast; off: measured ~7x slower than fp32 on this CPU (no AVX512-BF16)
+    mix: tuple = (0.40, 0.25, 0.35)  # shares of "caption", "parts" (no class name), "prompted" (one true part) pairs
     threads: int = 1
     attention: str = "math"    # scaled-dot-product kernel for training: "math" or "default" (torch's choice)
     monitor_every: int = 0     # log zero-shot accuracy on 120 monitoring images (stream "monitor") every N steps
@@ -114,6 +126,22 @@ class Pool:
     images: torch.Tensor       # uint8 (N, 3, S, S)
     labels: torch.Tensor       # int64 (N,)
     parts: list[tuple[str, ...]]
+    masks: np.ndarray | None = None          # uint8 (N, S, S) part index per pixel (world.PART_INDEX), 0 background
+    colours: list[dict[str, str]] | None = None  # per image: visible part -> colour name
+
+    def __getitem__(self, sl: slice) -> "Pool":
+        return Pool(self.images[sl], self.labels[sl], self.parts[sl],
+                    None if self.masks is None else self.masks[sl],
+                    None if self.colours is None else self.colours[sl])
+
+
+def _encode_parts(parts, colours) -> str:
+    return "|".join(f"{p}={colours.get(p, '')}" for p in parts)
+
+
+def _decode_parts(text: str) -> tuple[tuple[str, ...], dict[str, str]]:
+    items = [t.split("=", 1) for t in text.split("|")] if text else []
+    return tuple(p for p, _ in items), {p: c for p, c in items if c}
 
 
 def build_pool(n: int, seed: int, stream: str = TRAIN_STREAM, size: int = IMAGE_SIZE,
@@ -125,22 +153,27 @@ def build_pool(n: int, seed: int, stream: str = TRAIN_STREAM, size: int = IMAGE_
         cache = Path(cache_dir) / f"{stream}-{seed}-{n}-{size}-{world_hash()}.npz"
         if cache.is_file():
             z = np.load(cache, allow_pickle=False)
-            parts = [tuple(p.split("|")) if p else () for p in z["parts"].tolist()]
-            return Pool(torch.from_numpy(z["images"]), torch.from_numpy(z["labels"]), parts)
+            decoded = [_decode_parts(p) for p in z["parts"].tolist()]
+            return Pool(torch.from_numpy(z["images"]), torch.from_numpy(z["labels"]), [d[0] for d in decoded],
+                        z["masks"], [d[1] for d in decoded])
     images = np.empty((n, size, size, 3), np.uint8)
+    masks = np.empty((n, size, size), np.uint8)
     labels = np.empty(n, np.int64)
-    parts = []
+    parts, colours = [], []
     for i in range(n):
         s = render_indexed(stream, seed, i, CLASS_NAMES, size)
         images[i] = s.image
+        masks[i] = s.mask
         labels[i] = i % len(CLASS_NAMES)
         parts.append(s.parts)
-    pool = Pool(torch.from_numpy(images).permute(0, 3, 1, 2).contiguous(), torch.from_numpy(labels), parts)
+        colours.append(dict(s.colours))
+    pool = Pool(torch.from_numpy(images).permute(0, 3, 1, 2).contiguous(), torch.from_numpy(labels), parts, masks,
+                colours)
     if cache is not None:
         cache.parent.mkdir(parents=True, exist_ok=True)
         tmp = cache.with_suffix(".tmp.npz")
-        np.savez(tmp, images=pool.images.numpy(), labels=pool.labels.numpy(),
-                 parts=np.array(["|".join(p) for p in parts]))
+        np.savez(tmp, images=pool.images.numpy(), labels=pool.labels.numpy(), masks=masks,
+                 parts=np.array([_encode_parts(p, c) for p, c in zip(parts, colours)]))
         tmp.replace(cache)
     return pool
 
@@ -153,6 +186,57 @@ def world_hash() -> str:
     for mod in ("shapes.py", "world.py", "render.py"):
         h.update((Path(__file__).parent / mod).read_bytes())
     return h.hexdigest()[:12]
+
+
+SAMPLE_KINDS = ("caption", "parts", "prompted")
+PROMPT_KINDS = ("red", "gray", "blur")   # the method's three visual prompts (spec §2.3.1)
+MIN_PROMPT_PIXELS = 24                   # a part is prompted only if it covers this many pixels (~0.4 patch)
+
+
+def prompted_image(image_hwc: np.ndarray, part_mask: np.ndarray, kind: str) -> np.ndarray:
+    """The method's own prompt ``kind`` drawn around ``part_mask`` (generator.method.prompts: ellipse fitted to the
+    part's largest contour; red outline, gray or blur outside)."""
+    from generator.method.prompts import PROMPT_KINDS as BUILDERS, fit_part_ellipse
+
+    return BUILDERS[kind](np.ascontiguousarray(image_hwc), fit_part_ellipse(part_mask))
+
+
+def draw_sample(pool: Pool, i: int, rng: np.random.Generator, mix=(0.40, 0.25, 0.35)) -> tuple[np.ndarray | None, str, dict]:
+    """One training pair from pool image ``i``: (prompted uint8 (S,S,3) image or None = the pool image as is,
+    caption, info {"kind", "part", "prompt"}). Prompted pairs need the pool's masks; without a prompt-able part
+    (>= MIN_PROMPT_PIXELS pixels) or masks, a prompted draw falls back to an ordinary caption."""
+    from .world import PART_INDEX
+
+    cls = CLASS_NAMES[int(pool.labels[i])]
+    parts, colours = pool.parts[i], (pool.colours[i] if pool.colours is not None else {})
+    kind = SAMPLE_KINDS[int(rng.choice(3, p=np.asarray(mix, float) / sum(mix)))]
+    if kind == "prompted" and pool.masks is not None:
+        big = [p for p in parts if int((pool.masks[i] == PART_INDEX[p]).sum()) >= MIN_PROMPT_PIXELS]
+        if big:
+            part = big[int(rng.integers(len(big)))]
+            prompt = PROMPT_KINDS[int(rng.integers(len(PROMPT_KINDS)))]
+            img = pool.images[i].permute(1, 2, 0).numpy()
+            out = prompted_image(img, pool.masks[i] == PART_INDEX[part], prompt)
+            return out, part_phrase(cls, part, rng, colours), {"kind": kind, "part": part, "prompt": prompt}
+        kind = "caption"
+    elif kind == "prompted":
+        kind = "caption"
+    if kind == "parts" and parts:
+        return None, part_caption(cls, parts, rng, colours=colours), {"kind": kind, "part": None, "prompt": None}
+    return None, caption(cls, parts, rng, colours=colours), {"kind": "caption", "part": None, "prompt": None}
+
+
+def draw_batch(pool: Pool, idx, rng: np.random.Generator, mix=(0.40, 0.25, 0.35)):
+    """(uint8 (B,3,S,S) images, captions, infos) for pool indices ``idx`` (see :func:`draw_sample`)."""
+    images = pool.images[torch.as_tensor(idx)].clone()
+    texts, infos = [], []
+    for b, i in enumerate(idx):
+        img, text, info = draw_sample(pool, int(i), rng, mix)
+        if img is not None:
+            images[b] = torch.from_numpy(img).permute(2, 0, 1)
+        texts.append(text)
+        infos.append(info)
+    return images, texts, infos
 
 
 def lr_at(step: int, spec: TrainSpec) -> float:
@@ -221,7 +305,7 @@ def train(spec: TrainSpec, pool: Pool | None = None, log: Callable[[str], None] 
     if pool is None or len(pool.labels) < spec.n_images:
         pool = build_pool(spec.n_images, spec.data_seed)
     elif len(pool.labels) > spec.n_images:
-        pool = Pool(pool.images[:spec.n_images], pool.labels[:spec.n_images], pool.parts[:spec.n_images])
+        pool = pool[:spec.n_images]
     t_data = time.perf_counter() - t0
     norm = normaliser(model)
     opt = _optimizer(model, spec)
@@ -233,13 +317,16 @@ def train(spec: TrainSpec, pool: Pool | None = None, log: Callable[[str], None] 
     model.train()
     t1 = time.perf_counter()
     kernel = _attention_kernel(spec.attention)
+    step_times = []
     for step in range(spec.steps):
+        ts = time.perf_counter()
         for g in opt.param_groups:
             g["lr"] = lr_at(step, spec)
         idx = torch.randint(len(pool.labels), (spec.batch_size,), generator=gen)
-        texts = tokenizer([caption(CLASS_NAMES[int(pool.labels[i])], pool.parts[int(i)], cap_rng) for i in idx])
+        images, texts, _ = draw_batch(pool, idx.tolist(), cap_rng, spec.mix)
+        texts = tokenizer(texts)
         with kernel(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=spec.bf16):
-            img_f, txt_f, scale = model(norm(pool.images[idx]), texts)
+            img_f, txt_f, scale = model(norm(images), texts)
             loss = loss_fn(img_f.float(), txt_f.float(), scale.float())
             opt.zero_grad(set_to_none=True)
             loss.backward()
@@ -248,6 +335,7 @@ def train(spec: TrainSpec, pool: Pool | None = None, log: Callable[[str], None] 
         with torch.no_grad():
             model.logit_scale.clamp_(0, math.log(100))
         losses.append(loss.item())
+        step_times.append(time.perf_counter() - ts)
         if log_every and (step % log_every == 0 or step == spec.steps - 1):
             el = time.perf_counter() - t1
             log(f"[{name}] step {step + 1}/{spec.steps} loss {losses[-1]:.4f} lr {lr_at(step, spec):.2e} "
@@ -262,5 +350,7 @@ def train(spec: TrainSpec, pool: Pool | None = None, log: Callable[[str], None] 
     t_train = time.perf_counter() - t1
     record = {"spec": asdict(spec), "model": name, "losses": losses, "data_seconds": round(t_data, 1),
               "train_seconds": round(t_train, 1), "images_per_second": round(spec.steps * spec.batch_size / t_train, 1),
-              "n_params": sum(p.numel() for p in model.parameters()), "monitor": monitor}
+              "n_params": sum(p.numel() for p in model.parameters()), "monitor": monitor,
+              "step_seconds": round(t_train / max(1, spec.steps), 3),
+              "step_times": [round(x, 3) for x in step_times]}
     return model, record

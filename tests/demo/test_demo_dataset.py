@@ -63,3 +63,11 @@ def test_shipped_demo_dataset_is_the_generator_output():
         img = SHIPPED / meta["classes"][s.class_name]["folder"] / f"{i // len(CLASS_NAMES):04d}.png"
         assert np.array_equal(np.asarray(Image.open(img)), s.image)
         assert np.array_equal(load_mask(SHIPPED, img), s.mask)
+
+
+def test_colours_file_names_each_visible_part_colour(tiny):
+    colours = json.loads((tiny / ".masks" / "colours.json").read_text())
+    assert len(colours) == 2 * len(CLASS_NAMES)
+    s = render_indexed("dataset", 5, 13, CLASS_NAMES)
+    folder = load_parts(tiny)["classes"][s.class_name]["folder"]
+    assert colours[f"{folder}/0001.png"] == s.colours and set(s.colours) == set(s.parts)

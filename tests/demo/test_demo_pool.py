@@ -3,8 +3,9 @@ import json
 import re
 from pathlib import Path
 
-from generator.demo.pool import descriptor_parts, descriptor_pool, parts_metadata, templates, world_files
-from generator.demo.world import CLASSES, PART_INDEX
+from generator.demo.pool import (descriptor_colours, descriptor_parts, descriptor_pool, parts_metadata, templates,
+                                 world_files)
+from generator.demo.world import CLASS_BY_NAME, CLASSES, PART_INDEX
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "demo"
 
@@ -47,3 +48,22 @@ def test_shipped_world_files_are_current():
     meta = json.loads((DATA / "parts.json").read_text())
     assert meta == json.loads(json.dumps(parts_metadata()))
     assert meta["parts"]["1"] and "0" not in meta["parts"]
+
+
+def test_descriptors_name_a_part_with_an_attribute_and_the_mapping_is_consistent():
+    """Rule: a descriptor names exactly one part (ground truth "present" / "under the concept" check the part);
+    a coloured descriptor also names one of the colours that part takes in the classes listing it."""
+    pool, parts, colours = descriptor_pool(), descriptor_parts(), descriptor_colours()
+    assert len(parts) >= 75 and len(colours) >= 0.9 * len(parts)
+    for cls, descs in pool.items():
+        for d in descs:
+            assert len(parts[d]) == 1, d
+            part = parts[d][0]
+            assert part in CLASS_BY_NAME[cls].part_names, (cls, d)
+            if d in colours:
+                assert colours[d] in CLASS_BY_NAME[cls].part(part).colours and colours[d] in d
+    # the same part in different colours gives different descriptors: right part, wrong colour is expressible
+    roofs = [d for d, ps in parts.items() if ps == ["roof"]]
+    assert len(roofs) >= 4 and len({colours[d] for d in roofs}) == len(roofs)
+    meta = parts_metadata()
+    assert meta["descriptors"] == parts and meta["descriptor_colours"] == colours

@@ -11,6 +11,20 @@ pytestmark = pytest.mark.skipif(not (MODEL_DIR / f"{DEFAULT_MODEL}.safetensors")
                                 reason="demo weights not trained yet (python benchmarks/train_family.py)")
 
 
+def _default_card_world():
+    path = MODEL_DIR / f"{DEFAULT_MODEL}.card.json"
+    return json.loads(path.read_text())["data"]["world"] if path.is_file() else None
+
+
+from generator.demo.ship import WORLD_VERSION  # noqa: E402
+
+needs_current_world = pytest.mark.skipif(
+    _default_card_world() != WORLD_VERSION,
+    reason=f"shipped weights were trained on {_default_card_world()}, not {WORLD_VERSION}; "
+           "retrain with benchmarks/train_family.py")
+
+
+@needs_current_world
 def test_default_model_scores_85_on_120_fresh_images():
     card = next(c for c in shipped_models() if c["model"] == DEFAULT_MODEL)
     import open_clip

@@ -38,3 +38,71 @@ def test_fp16_safetensors_load_through_open_clip(tmp_path):
     for k, v in model.state_dict().items():
         assert torch.allclose(loaded.state_dict()[k].float(), v.float().half().float()), k
     assert tok(["a cartoon house."]).shape[1] == 32
+
+
+def _prompted(pool, rng, n=40):
+    from generator.demo.train import draw_sample
+
+    out = []
+    for i in range(n):
+        img, text, info = draw_sample(pool, i, rng, mix=(0, 0, 1))
+        if img is not None:
+            out.append((i, img, text, info))
+    return out
+
+
+def test_prompted_samples_are_drawn_around_the_true_part():
+    import numpy as np
+
+    from generator.method.prompts import ellipse_fill, ellipse_outline, fit_part_ellipse
+    from generator.demo.world import CLASS_NAMES, PART_INDEX
+
+    pool = build_pool(48, 0)
+    got = _prompted(pool, np.random.default_rng(0))
+    assert len(got) >= 40 and {info["prompt"] for *_, info in got} == {"red", "gray", "blur"}
+    for i, img, text, info in got:
+        part = info["part"]
+        assert part in pool.parts[i]
+        part_mask = pool.masks[i] == PART_INDEX[part]
+        ell = fit_part_ellipse(part_mask)
+        fill, outline = ellipse_fill(part_mask.shape, ell), ellipse_outline(part_mask.shape, ell)
+        # the ellipse sits on the true part (on its largest piece, as the method fits it: wheels, sails ...)
+        import cv2
+
+        from generator.method.prompts import largest_contour
+
+        piece = np.zeros(part_mask.shape, np.uint8)
+        cv2.drawContours(piece, [largest_contour(part_mask)], -1, 1, thickness=-1)
+        piece = piece.astype(bool) & part_mask
+        assert (fill & piece).sum() >= 0.6 * piece.sum() and (fill & part_mask).sum() >= 0.5 * fill.sum()
+        orig = pool.images[i].permute(1, 2, 0).numpy()
+        changed = np.abs(img.astype(int) - orig.astype(int)).max(-1) > 0
+        assert (img[outline] == (255, 0, 0)).all()
+        if info["prompt"] == "red":
+            assert not changed[~outline].any()
+        else:  # gray / blur change only what lies outside the ellipse
+            assert not changed[fill & ~outline].any()
+        if info["prompt"] == "gray":
+            out = ~fill & ~outline
+            assert (img[out].max(-1) == img[out].min(-1)).all()
+        # the caption is that part's phrase alone (with its drawn colour or a plain phrase)
+        cls = CLASS_NAMES[int(pool.labels[i])]
+        from generator.demo.world import CLASS_BY_NAME
+
+        placed = CLASS_BY_NAME[cls].part(part)
+        assert text in placed.phrases(pool.colours[i].get(part)) and cls not in text
+
+
+def test_batch_mix_and_determinism():
+    import numpy as np
+
+    from generator.demo.train import draw_batch
+
+    pool = build_pool(96, 0)
+    a = draw_batch(pool, list(range(96)), np.random.default_rng(5))
+    b = draw_batch(pool, list(range(96)), np.random.default_rng(5))
+    assert torch.equal(a[0], b[0]) and a[1] == b[1]
+    kinds = [info["kind"] for info in a[2]]
+    assert {"caption", "parts", "prompted"} == set(kinds) and kinds.count("prompted") >= 15
+    classes = {"house", "snowman", "car", "bus", "rocket", "flower"}
+    assert not any(c in t for k, t in zip(kinds, a[1]) if k != "caption" for c in classes)

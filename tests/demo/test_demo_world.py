@@ -1,10 +1,11 @@
-"""The world's rules: >= 12 classes of >= 3 parts, shared parts, same-colour parts, parts spanning patches."""
+"""The world's rules: >= 12 classes of >= 3 parts, shared parts, same-colour parts, parts spanning patches, and
+(world 2) information inside a class: colours that vary within a class and are shared across parts, optional parts."""
 from collections import defaultdict
 
 import numpy as np
 
 from generator.demo.render import PATCH_SIZE, render, rng_for
-from generator.demo.world import CLASSES, PART_INDEX, PART_NAMES, shared_parts
+from generator.demo.world import CLASS_BY_NAME, CLASSES, COLOURS, PART_INDEX, PART_NAMES, shared_parts
 
 
 def test_at_least_12_classes_of_3_or_more_parts():
@@ -61,3 +62,30 @@ def test_parts_span_several_patches():
     for name in area:
         assert np.median(area[name]) >= 1.5 * PATCH_SIZE ** 2, name
         assert np.median(touched[name]) >= 2, name
+
+
+def test_part_colours_vary_within_classes_and_do_not_identify_parts():
+    varying = [(c.name, p.name) for c in CLASSES for p in c.parts if len(p.colours) >= 2 and p.colour_from is None]
+    assert len(varying) >= 20
+    assert all(len({c for p in cls.parts for c in p.colours}) >= 3 for cls in CLASSES)
+    users = defaultdict(set)
+    for c in CLASSES:
+        for p in c.parts:
+            for col in p.colours:
+                assert col in COLOURS
+                users[col].add(p.name)
+    assert len(users["red"]) >= 6 and len(users["blue"]) >= 6  # a red patch may be a roof, cap, fins, sail, hull ...
+
+
+def test_optional_parts_are_absent_from_some_images_only():
+    optional = {(c.name, p.name): p.absent for c in CLASSES for p in c.parts if p.absent > 0}
+    assert len(optional) >= 8
+    assert all(0 < a < 0.6 for a in optional.values())
+    for cls in CLASSES:
+        assert sum(p.absent == 0 for p in cls.parts) >= 2, cls.name  # the class stays recognisable
+    seen = defaultdict(int)
+    for k in range(40):
+        s = render("snowman", rng_for("test-absent", 0, k))
+        seen["top hat" in s.parts] += 1
+    assert 5 <= seen[False] <= 25 and seen[True] >= 15
+    assert CLASS_BY_NAME["snowman"].part("top hat").absent == 0.35
