@@ -317,9 +317,9 @@ def train(spec: TrainSpec, pool: Pool | None = None, log: Callable[[str], None] 
     model.train()
     t1 = time.perf_counter()
     kernel = _attention_kernel(spec.attention)
-    step_times = []
+    step_times, step_cpu = [], []
     for step in range(spec.steps):
-        ts = time.perf_counter()
+        ts, tc = time.perf_counter(), time.process_time()
         for g in opt.param_groups:
             g["lr"] = lr_at(step, spec)
         idx = torch.randint(len(pool.labels), (spec.batch_size,), generator=gen)
@@ -336,6 +336,7 @@ def train(spec: TrainSpec, pool: Pool | None = None, log: Callable[[str], None] 
             model.logit_scale.clamp_(0, math.log(100))
         losses.append(loss.item())
         step_times.append(time.perf_counter() - ts)
+        step_cpu.append(time.process_time() - tc)
         if log_every and (step % log_every == 0 or step == spec.steps - 1):
             el = time.perf_counter() - t1
             log(f"[{name}] step {step + 1}/{spec.steps} loss {losses[-1]:.4f} lr {lr_at(step, spec):.2e} "
@@ -352,5 +353,5 @@ def train(spec: TrainSpec, pool: Pool | None = None, log: Callable[[str], None] 
               "train_seconds": round(t_train, 1), "images_per_second": round(spec.steps * spec.batch_size / t_train, 1),
               "n_params": sum(p.numel() for p in model.parameters()), "monitor": monitor,
               "step_seconds": round(t_train / max(1, spec.steps), 3),
-              "step_times": [round(x, 3) for x in step_times]}
+              "step_times": [round(x, 3) for x in step_times], "step_cpu_seconds": [round(x, 3) for x in step_cpu]}
     return model, record
