@@ -77,8 +77,12 @@ def compute(model, model_config, pretrained, dataset_dir, dataset_name, class_na
                          class_names=Path(class_names) if class_names else None, templates=templates,
                          batch_size=batch_size, seed=seed, device=device, methods=methods,
                          overlays_per_class=overlays_per_class, feature_cache=not no_feature_cache)
+    from generator.runner.progress import step_bars, RichSteps, Steps
+    from rich.console import Console
+
     progress = (lambda msg: None) if quiet else (lambda msg: click.echo(msg, err=True))
-    result = run(req, progress=progress)
+    with step_bars(Console(stderr=True), quiet=quiet) as bars:   # quiet: no bars at all
+        result = run(req, progress=progress, steps=Steps() if quiet else RichSteps(bars))
     s = result.summary
     if not quiet:
         for name, m in s.methods.items():

@@ -14,6 +14,7 @@ A pool with fewer than u (``language_topk``) descriptors is accepted: D_y then h
 """
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Optional
@@ -53,6 +54,7 @@ class ComputeRequest:
     weights_cache: Optional[str] = None              # open_clip / HF cache folder (default: theirs)
     precision: str = "fp32"                          # amp | fp32 of the image tower; CPU is always fp32
     feature_cache: bool = True                       # reuse image features: OUT/.cache/features (feature_cache.py)
+    loader_workers: Optional[int] = None             # image-decoding processes (None: runner.loading.default_workers)
 
 
 @dataclass
@@ -136,11 +138,30 @@ def plan(req: ComputeRequest, run_device: Optional[str] = None, memo: Optional[d
 class _Engine:
     """The model, the text bank and the preprocessing, built on first use."""
 
-    def __init__(self, p: Plan, progress: Callable[[str], None], loaded=None):
+    def __init__(self, p: Plan, progress: Callable[[str], None], loaded=None, steps=None, upcoming=()):
         """``loaded``: an already built LoadedModel of ``p.spec`` to reuse (the suite runner loads a model
-        once per worker and reuses it across datasets); None builds it on first use."""
-        self.p, self.progress = p, progress
+        once per worker and reuses it across datasets); None builds it on first use. ``steps``: where long steps
+        are shown (:class:`generator.runner.progress.Steps`; None shows nothing). ``upcoming``: the units about to
+        run, in order, whose images :mod:`generator.runner.loading` decodes ahead."""
+        from generator.runner.progress import Steps
+
+        self.p, self.progress, self.steps = p, progress, steps or Steps()
         self.loaded, self.bank, self.pre = loaded, None, None
+        self.upcoming, self.loader = list(upcoming), None
+
+    def load_images(self, unit: WorkUnit):
+        """(normalised (B, 3, S, S) on the device, uint8 (B, S, S, 3)) of ``unit``, prefetched when it is upcoming."""
+        from generator.runner import loading
+
+        req, root = self.p.request, self.p.dataset.root
+        if self.loader is None and self.upcoming:
+            self.loader = loading.ClassLoader(self.pre, [[root / f for f in u.files] for u in self.upcoming],
+                                              req.device, req.loader_workers)
+            self._order = {u.key: i for i, u in enumerate(self.upcoming)}
+        paths = [root / f for f in unit.files]
+        if self.loader is not None and unit.key in self._order:
+            return self.loader.get(self._order[unit.key], paths)
+        return loading.to_device(self.pre, loading.load_raw(self.pre, paths), req.device)
 
     def ready(self):
         if self.bank is None:
@@ -149,8 +170,12 @@ class _Engine:
             req = self.p.request
             if self.loaded is None:
                 self.progress(f"loading model {self.p.spec.id} on {req.device}")
-                self.loaded = model_registry.load_model(self.p.spec, device=req.device, seed=req.seed,
-                                                        cache_dir=req.weights_cache)
+                step = self.steps.start(f"loading model {self.p.spec.id}")
+                try:
+                    self.loaded = model_registry.load_model(self.p.spec, device=req.device, seed=req.seed,
+                                                            cache_dir=req.weights_cache)
+                finally:
+                    step.finish()
                 apply_precision(self.loaded, req.device, self.p.precision)
             self.pre = ds_registry.Preprocess(self.loaded.image_size, self.loaded.mean, self.loaded.std)
             cache = req.text_cache or Path(req.out) / ".cache" / "text"
@@ -158,7 +183,8 @@ class _Engine:
                           f"{len(self.p.pool.descriptors)} descriptors")
             self.bank = build_text_bank(self.loaded, self.p.dataset.classnames, self.p.templates,
                                         self.p.pool.descriptors, self.p.cfg, device=req.device, cache_dir=cache,
-                                        batch_size=max(req.batch_size, 256))
+                                        batch_size=max(req.batch_size, 256),
+                                        progress=self.steps.counter(f"encoding texts ({self.p.spec.id})"))
         return self
 
 
@@ -194,6 +220,33 @@ def _encode(p: Plan, unit: WorkUnit, eng: _Engine, images):
     return enc, cache.prompt_store(key, p.cfg, images.device)
 
 
+@contextlib.contextmanager
+def _counted_forwards(eng: _Engine, unit: WorkUnit, cfg):
+    """A per-image bar of the class's image forward passes: ``model.encode_image`` counts the images it encodes
+    while the unit runs. Total: B (1 + 3 L n_methods) with L = n_parts, an upper bound (an image can have fewer
+    parts; the bar ends at what was done)."""
+    model = eng.loaded.model
+    total = len(unit.files) * (1 + len(cfg.prompt_kinds) * cfg.n_parts * len(cfg.methods))
+    step = eng.steps.start(f"class {unit.folder}: image forward passes", total=total)
+    had = "encode_image" in vars(model)
+    inner = model.encode_image
+
+    def encode_image(images, *args, **kwargs):
+        out = inner(images, *args, **kwargs)
+        step.advance(int(images.shape[0]))
+        return out
+
+    model.encode_image = encode_image
+    try:
+        yield step
+    finally:
+        if had:
+            model.encode_image = inner
+        else:
+            del model.encode_image
+        step.finish()
+
+
 def run_unit(p: Plan, unit: WorkUnit, engine: _Engine) -> dict:
     """Explain one class folder and write its overlays and shard; returns the shard payload."""
     from generator.method.explain import explain_batch
@@ -203,14 +256,17 @@ def run_unit(p: Plan, unit: WorkUnit, engine: _Engine) -> dict:
     req, eng = p.request, engine.ready()
     torch.manual_seed(req.seed)
     root = p.dataset.root
-    images, raw = eng.pre.load_batch([root / f for f in unit.files], device=req.device)
+    images, raw = eng.load_images(unit)
     try:
-        encoded, prompt_cache = _encode(p, unit, eng, images)
-        explanations = explain_batch(eng.loaded.model, images, raw, eng.bank, p.cfg, req.seed,
-                                     normalize=lambda r: eng.pre.normalize(r, req.device), batch_size=req.batch_size,
-                                     encoded=encoded, prompt_cache=prompt_cache)
+        with _counted_forwards(eng, unit, p.cfg):
+            encoded, prompt_cache = _encode(p, unit, eng, images)
+            explanations = explain_batch(eng.loaded.model, images, raw, eng.bank, p.cfg, req.seed,
+                                         normalize=lambda r: eng.pre.normalize(r, req.device),
+                                         batch_size=req.batch_size, encoded=encoded, prompt_cache=prompt_cache)
     except ValueError as e:  # the method steps raise ValueError for data they cannot handle (e.g. too few patches)
         raise UserError(f"{root / unit.folder}: cannot explain this class with {p.spec.id}: {e}") from None
+    n_overlays = min(req.overlays_per_class, len(unit.files)) * len(p.cfg.methods)
+    drawn = eng.steps.start(f"class {unit.folder}: overlays", total=n_overlays) if n_overlays else None
     gt = _ground_truth(p, unit, raw, explanations)
     image_records, names = [], overlay_names(unit.files)
     for j, (rel, e) in enumerate(zip(unit.files, explanations)):
@@ -219,6 +275,7 @@ def run_unit(p: Plan, unit: WorkUnit, engine: _Engine) -> dict:
             for method, m in e.methods.items():
                 overlays[method] = f"overlays/{method}/{names[j]}"
                 write_overlay(p.results_dir / overlays[method], raw[j], m.part_map)
+                drawn.advance()
         r = rec.image_record(rel, unit.class_index, e, p.dataset.classnames, p.pool.descriptors, overlays)
         if gt is not None:
             for method, res in r.methods.items():
@@ -232,10 +289,12 @@ def run_unit(p: Plan, unit: WorkUnit, engine: _Engine) -> dict:
     return {"images": image_records, "class": klass, **extra}
 
 
-def compute(req: ComputeRequest, progress: Callable[[str], None] = lambda msg: None) -> ComputeResult:
-    """Plan, run the unfinished units, merge. Safe to interrupt and rerun."""
+def compute(req: ComputeRequest, progress: Callable[[str], None] = lambda msg: None, steps=None) -> ComputeResult:
+    """Plan, run the unfinished units, merge. Safe to interrupt and rerun. ``steps``: bars for the long steps
+    (:class:`generator.runner.progress.Steps`; None: none)."""
     p = plan(req)
-    engine = _Engine(p, progress)
+    pending = [u for u in p.units if read_shard(shard_path(req.out, u), u.key) is None]
+    engine = _Engine(p, progress, steps=steps, upcoming=pending)
     if len(p.pool.descriptors) < p.cfg.language_topk:
         progress(f"note: {p.pool.source} has {len(p.pool.descriptors)} descriptors, fewer than u = "
                  f"{p.cfg.language_topk}: the language side uses all of them")
@@ -249,6 +308,8 @@ def compute(req: ComputeRequest, progress: Callable[[str], None] = lambda msg: N
         else:
             progress(f"[{n}/{len(p.units)}] {unit.folder}: done before, skipped")
         shards.append(done)
+    if engine.loader is not None:
+        engine.loader.close()
     config = p.run_config()
     summary = merge(p.results_dir, p, shards, config_hash=stable_hash(config), config=config)
     progress(f"wrote {p.results_dir}")

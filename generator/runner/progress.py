@@ -3,6 +3,9 @@
 * :class:`RunProgress` shows rich progress bars (suite, model, dataset, class) with elapsed time and ETA; quiet mode
   (CI) shows none. Either way every event goes to the run's log file.
 * :func:`open_run_log` makes ``OUT/.logs/<run id>.log`` (DEBUG level: failures keep their traceback there).
+* :class:`Steps` (no-op) / :class:`RichSteps`: bars with ETA for the long steps *inside* a unit (text encoding,
+  model loading, per-image feature extraction and prompt encoding, overlays) and the site build; the engine
+  (:mod:`generator.runner.compute`) reports to whichever it is given, quiet mode gives the no-op one.
 * :class:`RunReport`: what ran, what was skipped, what failed, per (model, dataset), with seconds per class and an
   estimate of a full run per model (so a sampled run, ``--max-units``, estimates the cost of the whole suite);
   written next to the log as JSON and printed as a table.
@@ -13,7 +16,7 @@ import datetime as dt
 import logging
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Optional
+from typing import Callable, Optional
 
 from rich.console import Console
 from rich.progress import (BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn,
@@ -24,6 +27,71 @@ from generator.results.io import write_json
 from generator.runner.suite_run import Events, Outcome, PairResult, SuitePlan
 
 log = logging.getLogger("mkbench.run")
+
+
+# ------------------------------------------------------------------------------------------- steps in a unit
+
+
+class Step:
+    """One long step: ``advance(n)`` as work is done; it finishes by itself when ``total`` is reached."""
+
+    def advance(self, n: int = 1) -> None: ...
+
+    def update(self, total: Optional[int] = None, description: Optional[str] = None) -> None: ...
+
+    def finish(self) -> None: ...
+
+
+class Steps:
+    """Where the engine reports its long steps (this base class shows nothing: quiet mode)."""
+
+    def start(self, label: str, total: Optional[int] = None) -> Step:
+        """A new step; ``total=None`` for one whose size is unknown (a spinner with the elapsed time)."""
+        return Step()
+
+    def counter(self, label: str) -> Callable[[int], Callable[[int], None]]:
+        """``total -> advance(n)``: the callback form that :mod:`generator.runner.textbank` takes."""
+        return lambda total: self.start(label, total).advance
+
+
+class _RichStep(Step):
+    def __init__(self, bars: Progress, task, total):
+        self.bars, self.task, self.total, self.done, self.closed = bars, task, total, 0, False
+
+    def advance(self, n: int = 1) -> None:
+        if self.closed:
+            return
+        self.done += n
+        self.bars.advance(self.task, n)
+        if self.total is not None and self.done >= self.total:
+            self.finish()
+
+    def update(self, total: Optional[int] = None, description: Optional[str] = None) -> None:
+        if not self.closed:
+            self.total = total if total is not None else self.total
+            self.bars.update(self.task, total=self.total, description=description or self.bars.tasks[self.task].description)
+
+    def finish(self) -> None:
+        if not self.closed:
+            self.closed = True
+            self.bars.remove_task(self.task)
+
+
+def step_bars(console: Console, quiet: bool = False) -> Progress:
+    """The bar layout of every long step: spinner, label, bar, n/total, elapsed, ETA."""
+    return Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                    TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(), console=console,
+                    disable=quiet, transient=False)
+
+
+class RichSteps(Steps):
+    """Steps drawn as rich bars (removed when done) in ``bars`` (a started :class:`rich.progress.Progress`)."""
+
+    def __init__(self, bars: Progress, indent: str = ""):
+        self.bars, self.indent = bars, indent
+
+    def start(self, label: str, total: Optional[int] = None) -> Step:
+        return _RichStep(self.bars, self.bars.add_task(self.indent + label, total=total), total)
 LOGS_DIR = ".logs"
 
 
@@ -52,9 +120,8 @@ class RunProgress(Events):
     def __init__(self, sp: SuitePlan, quiet: bool = False, console: Optional[Console] = None):
         self.quiet = quiet
         self.console = console or Console(stderr=True)
-        self.bars = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                             TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(), console=self.console,
-                             disable=quiet, transient=False)
+        self.bars = step_bars(self.console, quiet)
+        self.steps = Steps() if quiet else RichSteps(self.bars, indent="        ")
         done = sum(len(p.done) for p in sp.pairs)
         self.suite = self.bars.add_task(f"suite {sp.suite.name}", total=sp.n_units, completed=done)
         self.models, self.datasets = {}, {}

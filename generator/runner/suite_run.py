@@ -372,7 +372,7 @@ def _run_item(p: engine.Plan, task: Task, keys, events: Events) -> list[Outcome]
                     except Exception as e:  # noqa: BLE001 - reported per unit, the run goes on
                         load_error = f"model {task.model_id} could not be loaded: {e}"
                         raise UserError(load_error) from None
-                    eng = engine._Engine(p, events.message, loaded=loaded)
+                    eng = engine._Engine(p, events.message, loaded=loaded, steps=getattr(events, "steps", None))
                 engine.run_unit(p, unit, eng)
                 o.status = "computed"
             except Exception as e:  # noqa: BLE001 - a failed unit is reported, the others still run
