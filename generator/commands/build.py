@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from .output import FORMATS, console, emit
+
 SUITE_HELP = "A preset (demo, paper13) or a suite YAML file; default: demo."
 
 RUN_EXAMPLES = """
@@ -18,6 +20,7 @@ Examples:
   mkbench run paper13 --executor slurm          # a job array on SLURM (resources from the suite)
   mkbench run my-suite.yaml --executor slurm --cluster local   # the SLURM path on this machine
   mkbench run --quiet                           # CI: no progress bars, a one-line report
+  mkbench run --format json > report.json       # the report on stdout for scripts (also: --format csv)
 
 A rerun skips every class already done; a killed run resumes where it stopped.
 Logs and a JSON report of each run: OUT/.logs/.
@@ -65,12 +68,15 @@ def suite_options(fn):
                      "per model). Results are the same either way."),
         click.option("--dry-run", is_flag=True, help="Plan and report what would run; compute nothing."),
         click.option("-q", "--quiet", is_flag=True, help="No progress bars (CI); errors and a one-line report."),
+        click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
+                     help="The run report: table (for people, on stderr), json (the whole report, as in "
+                          "OUT/.logs/<run>.json) or csv (one row per model and dataset) on stdout."),
     ]
     return functools.reduce(lambda f, o: o(f), reversed(opts), fn)
 
 
 def _run(suite, out, executor, workers, cluster, device, models, datasets, max_units, keep_going, overlays_per_class,
-         weights_cache, dry_run, quiet, no_feature_cache=False):
+         weights_cache, dry_run, quiet, fmt="table", no_feature_cache=False):
     from generator.runner.orchestrate import run_suite
     from generator.runner.suite_run import RunOptions
     from generator.suite import load_suite
@@ -80,7 +86,17 @@ def _run(suite, out, executor, workers, cluster, device, models, datasets, max_u
                       models=tuple(models), datasets=tuple(datasets), max_units=max_units, keep_going=keep_going,
                       overlays_per_class=overlays_per_class, weights_cache=weights_cache,
                       feature_cache=not no_feature_cache)
-    return run_suite(s, opts, quiet=quiet, dry_run=dry_run)
+    return run_suite(s, opts, quiet=quiet, dry_run=dry_run, console=console(stderr=True))
+
+
+def _print_report(report, fmt: str, **extra) -> None:
+    """The run report on stdout as JSON (the whole report) or CSV (one row per pair); tables went to stderr."""
+    from dataclasses import asdict
+
+    if fmt == "json":
+        emit({**report.to_dict(), **extra}, "json")
+    elif fmt == "csv":
+        emit([asdict(p) for p in report.pairs], "csv")
 
 
 @click.command("run", epilog=RUN_EXAMPLES, context_settings={"max_content_width": 100})
@@ -91,6 +107,7 @@ def run(ctx, **kw):
 
     SUITE is a preset (demo, paper13) or a suite YAML file; default: demo."""
     report = _run(**kw)
+    _print_report(report, kw["fmt"])
     if not report.ok:
         ctx.exit(1)
 
@@ -111,16 +128,20 @@ def build(ctx, site_dir, site_url, versioned, **kw):
 
     report = _run(**kw)
     if kw["dry_run"]:
+        _print_report(report, kw["fmt"])
         return
     if not report.ok and not kw["keep_going"]:
         click.secho("site not built: some classes failed (see above); fix them and rerun, or pass --keep-going",
                     fg="red", err=True)
+        _print_report(report, kw["fmt"])
         ctx.exit(1)
     quiet = kw["quiet"]
     opts = SiteOptions(results=Path(kw["out"]), out=Path(site_dir), site_url=site_url, versioned=versioned)
     site = build_site(opts, log=(lambda m: None) if quiet else (lambda m: click.echo(m, err=True)))
     for w in site.warnings:
         click.secho(f"warning: {w}", fg="yellow", err=True)
-    click.echo(str(site.site_dir))
+    if kw["fmt"] == "table":
+        click.echo(str(site.site_dir))
+    _print_report(report, kw["fmt"], site=str(site.site_dir))
     if not report.ok:
         ctx.exit(1)

@@ -2,16 +2,18 @@
 templates and descriptor pool, and the known template sets and pools."""
 from __future__ import annotations
 
-import json
-
 import click
+
+from .output import chosen, console, emit, format_options, table
+
+COLUMNS = ("suite", "dataset", "classes", "images", "templates", "descriptors", "dir", "status")
 
 EXAMPLES = """
 \b
 Examples:
   mkbench datasets                    # the datasets of every preset (demo, paper13)
   mkbench datasets my-suite.yaml      # the datasets of a suite
-  MKBENCH_DATA=/data mkbench datasets paper13 --json
+  MKBENCH_DATA=/data mkbench datasets paper13 --format json     # or --format csv
 """
 
 
@@ -42,28 +44,20 @@ def _row(suite, ds) -> dict:
 
 @click.command("datasets", epilog=EXAMPLES, context_settings={"max_content_width": 100})
 @click.argument("suites", nargs=-1, metavar="[SUITE]...")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-def datasets(suites, as_json):
+@format_options
+def datasets(suites, fmt, as_json):
     """List the datasets of the presets (or of the given suites) and whether their folders are here."""
     from generator.registry.datasets import TEMPLATES
     from generator.registry.descriptors import KNOWN_POOLS
     from generator.suite import list_presets, load_suite
 
     rows = [_row(s, ds) for s in map(load_suite, suites or list_presets()) for ds in s.datasets]
-    if as_json:
-        click.echo(json.dumps(rows, indent=1))
+    if emit(rows, chosen(fmt, as_json), COLUMNS):
         return
-    from rich.console import Console
-    from rich.table import Table
-
-    table = Table(title="datasets")
-    for c in ("suite", "dataset", "classes", "images", "templates", "descriptors", "dir", "status"):
-        table.add_column(c)
-    for r in rows:
-        status = "[green]ok[/green]" if r["status"] == "ok" else f"[yellow]{r['status']}[/yellow]"
-        table.add_row(r["suite"], r["dataset"], str(r["classes"] or "-"), str(r["images"] or "-"), str(r["templates"]),
-                      str(r["descriptors"]), r["dir"], status)
-    console = Console()
-    console.print(table)
-    console.print(f"template sets: {', '.join(TEMPLATES)} (or a file); known descriptor pools: "
+    out = console()
+    out.print(table("datasets", COLUMNS, [
+        [r["suite"], r["dataset"], str(r["classes"] or "-"), str(r["images"] or "-"), str(r["templates"]),
+         str(r["descriptors"]), r["dir"], "[green]ok[/green]" if r["status"] == "ok" else f"[yellow]{r['status']}[/yellow]"]
+        for r in rows], right=("classes", "images")))
+    out.print(f"template sets: {', '.join(TEMPLATES)} (or a file); known descriptor pools: "
                   f"{', '.join(sorted(KNOWN_POOLS))} (or a JSON file)", highlight=False)

@@ -3,9 +3,9 @@ into mkbench's cache (``$MKBENCH_CACHE/descriptors``, default ``~/.cache/mkbench
 name a pool (``descriptors: imagenet``) find them. mkbench never ships these files (they carry no licence)."""
 from __future__ import annotations
 
-import json
-
 import click
+
+from .output import chosen, console, emit, format_options, table
 
 FETCH_EXAMPLES = """
 \b
@@ -29,9 +29,10 @@ def descriptors():
     """Known descriptor pools: list them, fetch one (pinned URL and sha256)."""
 
 
-@descriptors.command("list", epilog="\b\nExamples:\n  mkbench descriptors list\n  mkbench descriptors list --json")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-def list_pools(as_json):
+@descriptors.command("list", epilog="\b\nExamples:\n  mkbench descriptors list\n"
+                                    "  mkbench descriptors list --format json      # or --format csv")
+@format_options
+def list_pools(fmt, as_json):
     """The known pools, their pinned sha256 and whether they are cached here."""
     from generator.registry.descriptors import KNOWN_POOLS
     from generator.runner.resources import cached_pool
@@ -39,12 +40,12 @@ def list_pools(as_json):
     rows = [{"name": n, "classes": k.n_classes, "unique descriptors": k.n_unique, "sha256": k.sha256,
              "url": k.url, "cached": str(cached_pool(n)) if cached_pool(n).is_file() else None}
             for n, k in sorted(KNOWN_POOLS.items())]
-    if as_json:
-        click.echo(json.dumps(rows, indent=1))
+    if emit(rows, chosen(fmt, as_json)):
         return
-    for r in rows:
-        where = r["cached"] or "not cached (mkbench descriptors fetch " + r["name"] + ")"
-        click.echo(f"{r['name']:<10} {r['classes']:>5} classes {r['unique descriptors']:>5} descriptors  {where}")
+    console().print(table("known descriptor pools", ("name", "classes", "unique descriptors", "cached", "sha256"), [
+        [r["name"], str(r["classes"]), str(r["unique descriptors"]),
+         r["cached"] or f"no: mkbench descriptors fetch {r['name']}", r["sha256"]] for r in rows],
+        right=("classes", "unique descriptors")))
 
 
 @descriptors.command("fetch", epilog=FETCH_EXAMPLES)

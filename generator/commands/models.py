@@ -2,16 +2,16 @@
 are available on this machine (looked up locally only, never downloaded)."""
 from __future__ import annotations
 
-import json
-
 import click
+
+from .output import chosen, console, emit, format_options, table
 
 EXAMPLES = """
 \b
 Examples:
   mkbench models                      # the paper's 13 models and whether their weights are here
   mkbench models --suite demo         # the models of a suite (preset or YAML file)
-  mkbench models --json               # machine-readable
+  mkbench models --format json        # machine-readable (also: --format csv, or --json)
   mkbench models --weights-cache /scratch/hf-cache
 
 Any open_clip (architecture, pretrained) pair, a checkpoint file or a custom model-config
@@ -52,27 +52,19 @@ def _suite_rows(suite_name, cache):
 @click.option("--suite", metavar="SUITE", help="List this suite's models (a preset or a YAML file) instead.")
 @click.option("--weights-cache", type=click.Path(file_okay=False), metavar="DIR",
               help="open_clip / Hugging Face cache folder to look in (default: theirs).")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-def models(suite, weights_cache, as_json):
+@format_options
+def models(suite, weights_cache, fmt, as_json):
     """List the model registry (or a suite's models) and whether each one's weights are available locally."""
     rows = _suite_rows(suite, weights_cache) if suite else _paper_rows(weights_cache)
-    if as_json:
-        click.echo(json.dumps(rows, indent=1))
+    if emit(rows, chosen(fmt, as_json)):
         return
-    from rich.console import Console
-    from rich.table import Table
-
     cols = [c for c in rows[0] if c != "problem"] if rows else []
-    table = Table(title=f"models of suite {suite}" if suite else "the paper's models (spec §3.1)")
-    for c in cols:
-        table.add_column(c)
-    for r in rows:
-        table.add_row(*[("[green]yes[/green]" if r[c] else "[red]no[/red]") if c == "available" else str(r[c])
-                        for c in cols])
-    console = Console()
-    console.print(table)
+    out = console()
+    out.print(table(f"models of suite {suite}" if suite else "the paper's models (spec §3.1)", cols,
+                    [[("[green]yes[/green]" if r[c] else "[red]no[/red]") if c == "available" else str(r[c])
+                      for c in cols] for r in rows], right=("image size",)))
     for r in rows:
         if r.get("problem"):
-            console.print(f"[yellow]{r['name']}[/yellow]: {r['problem']}", highlight=False)
+            out.print(f"[yellow]{r['name']}[/yellow]: {r['problem']}", highlight=False)
     n = sum(r["available"] for r in rows)
-    console.print(f"{n} of {len(rows)} available offline", highlight=False)
+    out.print(f"{n} of {len(rows)} available offline", highlight=False)
