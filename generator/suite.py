@@ -33,7 +33,8 @@ are expanded)::
               units_per_task: 100}   # classes per array task (a task loads its model once)
 
 Presets (``generator/presets/*.yaml``) are suites shipped with the package: ``demo`` (the default)
-and ``paper13`` (the paper's 13 models on ImageNet, Places365 and Food-101).
+and ``paper13`` (the paper's 13 models on ImageNet, Places365 and Food-101). A preset's relative paths are
+relative to the shipped data folder (``data/`` of the repository), so they hold in a checkout and in a wheel.
 """
 from __future__ import annotations
 
@@ -158,7 +159,17 @@ def load_suite(name_or_path: Union[str, os.PathLike, None] = None) -> Suite:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as e:
         raise UserError(f"{path}: not valid YAML ({e}); fix the file") from None
-    return parse_suite(data, base=path.parent, source=str(path))
+    return parse_suite(data, base=suite_base(path), source=str(path))
+
+
+def suite_base(path: Path) -> Path:
+    """What a suite's relative paths are relative to: the suite file's folder, or for a preset the shipped data
+    folder (``data/`` in the repository, ``generator/data`` in a wheel; :mod:`generator.resources`)."""
+    if path.resolve().parent == PRESET_DIR.resolve():
+        from generator.resources import data_dir
+
+        return data_dir()
+    return path.parent
 
 
 # ------------------------------------------------------------------------------------------- validation (pydantic)

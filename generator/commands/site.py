@@ -43,9 +43,9 @@ def _options(static_default: str):
         click.option("--jobs", type=click.IntRange(1, 256), metavar="N",
                      help="Worker processes reading results and rendering pages (default: CPUs)."),
         click.option("--templates", type=click.Path(file_okay=False), metavar="DIR",
-                     help="Alternative templates folder."),
+                     help="Alternative templates folder (default: the shipped templates)."),
         click.option("--paper-data", type=click.Path(file_okay=False), metavar="DIR",
-                     help="Alternative folder of the paper's reference tables (default: the repository's data/paper)."),
+                     help="Alternative folder of the paper's reference tables (default: the shipped data/paper)."),
     ]
 
     def wrap(f):

@@ -12,9 +12,11 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from generator.resources import demo_dir
+
 from .train import TrainSpec
 
-DATA_DIR = Path(__file__).resolve().parents[2] / "data" / "demo"
+DATA_DIR = demo_dir()
 CONFIG_DIR = DATA_DIR / "configs"
 MODEL_DIR = DATA_DIR / "models"
 DEFAULT_MODEL = "demo-l-20k"

@@ -85,7 +85,7 @@ class PaperData:
 
 
 def load_paper_data(folder) -> PaperData:
-    """Read ``models.json`` and every ``table*.json`` of ``folder`` (the repository's ``data/paper``)."""
+    """Read ``models.json`` and every ``table*.json`` of ``folder`` (shipped: :func:`generator.resources.paper_dir`)."""
     folder = Path(folder)
     try:
         mj = json.loads((folder / "models.json").read_text(encoding="utf-8"))
@@ -100,7 +100,7 @@ def load_paper_data(folder) -> PaperData:
                                      t.get("methods"), t.get("notes", []), t["rows"], t["columns"], t.get("fits", {})))
     except (OSError, KeyError, json.JSONDecodeError) as e:
         raise UserError(f"{folder}: the paper's reference tables are missing or malformed ({e!r}); restore "
-                        "data/paper/ from the repository or pass --paper-data DIR") from None
+                        "mkbench's data/paper (reinstall mkbench) or pass --paper-data DIR") from None
     for t in tables:
         for r in t.rows:
             if r["model"] not in models:

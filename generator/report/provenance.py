@@ -22,7 +22,9 @@ def _version(dist: str) -> str:
         return "unknown"
 
 
-def _git_commit(repo: Path) -> Optional[str]:
+def _git_commit(repo: Optional[Path]) -> Optional[str]:
+    if repo is None:  # an installed wheel: no checkout, no commit
+        return None
     try:
         out = subprocess.run(["git", "-C", str(repo), "rev-parse", "HEAD"], capture_output=True, text=True,
                              timeout=10)
@@ -42,7 +44,7 @@ def _build_date() -> dt.datetime:
     return dt.datetime.now(tz=dt.timezone.utc).replace(microsecond=0)
 
 
-def provenance(options: dict, repo: Path) -> dict:
+def provenance(options: dict, repo: Optional[Path]) -> dict:
     """What built the site: versions, commit, date, and a hash of the site options that shape its content."""
     import vl_convert as vlc
 

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Callable, Optional
 
 from generator.errors import UserError
+from generator.resources import checkout_root, paper_dir, templates_dir
 
 from .assets import write_vendor_assets
 from .datatables import (class_table, compare_context, correlation_table, correlations, leaderboard_table,
@@ -45,7 +46,6 @@ from .provenance import provenance
 from .stats import quartiles
 from .views import dataset_view, method_label, top_concepts
 
-REPO = Path(__file__).resolve().parents[2]
 STATIC_CHOICES = ("summary", "all", "none")
 
 
@@ -54,8 +54,8 @@ class SiteOptions:
     results: Path
     out: Path = Path("site")
     staging: Optional[Path] = None
-    templates: Path = REPO / "templates"
-    paper_data: Path = REPO / "data" / "paper"
+    templates: Path = field(default_factory=templates_dir)   # shipped with the package (generator.resources)
+    paper_data: Path = field(default_factory=paper_dir)
     versioned: bool = False
     site_url: Optional[str] = None
     n_boot: int = 1000
@@ -144,7 +144,7 @@ class SiteBuilder:
         t = self._tick("load", t)
         ds_slugs = unique_slugs(sorted(runs))
         datasets = [dataset_view(name, ds_slugs[name], rs, paper) for name, rs in sorted(runs.items())]
-        prov = provenance(asdict(o), REPO)
+        prov = provenance(asdict(o), checkout_root())
         prov["results"] = [{"dataset": ds.label, "model": mv.label, **mv.run.summary.provenance.model_dump(),
                             "untrained": mv.untrained} for ds in datasets for mv in ds.models]
         staging = Path(o.staging) if o.staging else Path(tempfile.mkdtemp(prefix="mkbench-site-"))
