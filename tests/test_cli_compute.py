@@ -69,6 +69,8 @@ def test_subprocess_run_and_one_line_errors(tmp_path):
     lines = bad.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: weights of model vit-b-32")
     (root / "red_circle" / "broken.png").write_bytes(b"not a png")
-    corrupt = _run(*_args(root, pool, tmp_path / "out2", "--quiet"))
+    corrupt = _run(*_args(root, pool, tmp_path / "out2", "--quiet", "--fail-fast"))
     assert corrupt.returncode == 2 and "Traceback" not in corrupt.stderr
     assert "broken.png: cannot read this image" in corrupt.stderr
+    skipped = _run(*_args(root, pool, tmp_path / "out3", "--quiet"))    # default: skipped, recorded, exit 0
+    assert skipped.returncode == 0 and "skipped 1 unreadable image(s)" in skipped.stderr, skipped.stderr

@@ -66,6 +66,10 @@ def suite_options(fn):
                      help="Do not reuse or store image features (OUT/.cache/features: per class, the encode pass with "
                      "float16 patch features and the prompt embeddings; ViT-B/16 on ImageNet ~15 MB per class, ~15 GB "
                      "per model). Results are the same either way."),
+        click.option("--fail-fast/--skip-bad-images", "fail_fast", default=None,
+                     help="Stop at the first unreadable image (corrupt, truncated, empty, a decompression bomb) "
+                          "instead of skipping it and listing it in the results (default: the suite's `fail_fast`, "
+                          "else skip)."),
         click.option("--dry-run", is_flag=True, help="Plan and report what would run; compute nothing."),
         click.option("-q", "--quiet", is_flag=True, help="No progress bars (CI); errors and a one-line report."),
         click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
@@ -76,7 +80,7 @@ def suite_options(fn):
 
 
 def _run(suite, out, executor, workers, cluster, device, models, datasets, max_units, keep_going, overlays_per_class,
-         weights_cache, dry_run, quiet, fmt="table", no_feature_cache=False):
+         weights_cache, dry_run, quiet, fmt="table", no_feature_cache=False, fail_fast=None):
     from generator.runner.orchestrate import run_suite
     from generator.runner.suite_run import RunOptions
     from generator.suite import load_suite
@@ -85,7 +89,7 @@ def _run(suite, out, executor, workers, cluster, device, models, datasets, max_u
     opts = RunOptions(out=Path(out), executor=executor, workers=workers, cluster=cluster, device=device,
                       models=tuple(models), datasets=tuple(datasets), max_units=max_units, keep_going=keep_going,
                       overlays_per_class=overlays_per_class, weights_cache=weights_cache,
-                      feature_cache=not no_feature_cache)
+                      feature_cache=not no_feature_cache, fail_fast=fail_fast)
     return run_suite(s, opts, quiet=quiet, dry_run=dry_run, console=console(stderr=True))
 
 

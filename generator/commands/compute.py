@@ -66,9 +66,12 @@ def _methods(ctx, param, value):
               help="Do not reuse or store image features (OUT/.cache/features: per class, the encode pass with "
               "float16 patch features and the prompt embeddings; ViT-B/16 on ImageNet ~15 MB per class, ~15 GB "
               "per model). Results are the same either way.")
+@click.option("--fail-fast", is_flag=True,
+              help="Stop at the first unreadable image (corrupt, truncated, empty, a decompression bomb) instead of "
+                   "skipping it and listing it in the results (classes.json, summary.json).")
 @click.option("--quiet", is_flag=True, help="Print only errors and the results folder.")
 def compute(model, model_config, pretrained, dataset_dir, dataset_name, class_names, descriptors, out, templates,
-            batch_size, seed, device, methods, overlays_per_class, no_feature_cache, quiet):
+            batch_size, seed, device, methods, overlays_per_class, no_feature_cache, fail_fast, quiet):
     """Explain a dataset's zero-shot classification with one CLIP model (mutual knowledge, MI, AUC)."""
     from generator.runner.compute import ComputeRequest, compute as run
 
@@ -76,7 +79,8 @@ def compute(model, model_config, pretrained, dataset_dir, dataset_name, class_na
                          pretrained=pretrained, model_config=model_config, dataset_name=dataset_name,
                          class_names=Path(class_names) if class_names else None, templates=templates,
                          batch_size=batch_size, seed=seed, device=device, methods=methods,
-                         overlays_per_class=overlays_per_class, feature_cache=not no_feature_cache)
+                         overlays_per_class=overlays_per_class, feature_cache=not no_feature_cache,
+                         fail_fast=fail_fast)
     from generator.runner.progress import step_bars, RichSteps, Steps
     from rich.console import Console
 
@@ -89,4 +93,9 @@ def compute(model, model_config, pretrained, dataset_dir, dataset_name, class_na
             click.echo(f"{s.dataset} / {s.model_id} [{name}]: top-1 {s.top1:.2f}%  MI {m.mi:.3f}  AUC {m.auc:.3f}",
                        err=True)
         click.echo(f"{result.computed} classes computed, {result.skipped} reused", err=True)
+    if s.n_skipped_images:
+        first = s.skipped_images[0]
+        click.secho(f"warning: skipped {s.n_skipped_images} unreadable image(s), listed in summary.json and "
+                    f"classes.json, e.g. {first.image}: {first.reason} (--fail-fast stops instead)", fg="yellow",
+                    err=True)
     click.echo(str(result.results_dir))

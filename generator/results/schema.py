@@ -13,6 +13,8 @@ History: 1.0.0 first release; 1.1.0 adds the optional ground-truth fields (datas
 :mod:`generator.runner.ground_truth`): ``ImageRecord.ground_truth_baseline``, ``MethodClassResult.ground_truth``,
 ``ClassRecord.ground_truth_baseline``, ``MethodSummary.ground_truth``, ``Summary.ground_truth_baseline``
 (``MethodImageResult.ground_truth`` existed, always None, in 1.0.0). Files without them (1.0.x) still validate.
+1.2.0 adds the images a run skipped because they could not be read (issue 10): ``ClassRecord.skipped`` and
+``Summary.n_skipped_images`` / ``Summary.skipped_images`` (:class:`SkippedImage`: path and reason).
 """
 from __future__ import annotations
 
@@ -20,7 +22,7 @@ from typing import Optional
 
 from pydantic import BaseModel, ConfigDict, Field
 
-SCHEMA_VERSION = "1.1.0"
+SCHEMA_VERSION = "1.2.0"
 
 
 class _Model(BaseModel):
@@ -87,6 +89,14 @@ class MethodClassResult(_Model):
         "parts {part: {matched, mean_iou}}")
 
 
+class SkippedImage(_Model):
+    """An image of the dataset left out of the results because it could not be read (corrupt, truncated, empty, not
+    an image, over the decompression-bomb limit); ``mkbench run/compute --fail-fast`` stops instead."""
+
+    image: str = Field(description="image path relative to the dataset folder")
+    reason: str
+
+
 class ClassRecord(_Model):
     name: str
     n_images: int
@@ -95,6 +105,8 @@ class ClassRecord(_Model):
     ground_truth_baseline: Optional[dict] = Field(
         default=None, description="pixel K-means baseline, mean over images (datasets with masks): n_images, "
         "n_concepts, mean_iou, pointing_accuracy, object_iou, parts, k, patch")
+    skipped: list[SkippedImage] = Field(default_factory=list, description="images of the class that could not be "
+                                        "read and are not in n_images (schema 1.2)")
 
 
 class ClassesFile(_Model):
@@ -144,6 +156,8 @@ class Summary(_Model):
     ground_truth_baseline: Optional[dict] = Field(
         default=None, description="pixel K-means baseline, mean over images (datasets with masks): n_images, "
         "n_concepts, mean_iou, pointing_accuracy, object_iou, parts, k, patch")
+    n_skipped_images: int = Field(default=0, description="images that could not be read (not in n_images)")
+    skipped_images: list[SkippedImage] = Field(default_factory=list, description="those images and why (schema 1.2)")
 
 
 def schema_major(version: str) -> int:

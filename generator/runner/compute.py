@@ -55,6 +55,7 @@ class ComputeRequest:
     precision: str = "fp32"                          # amp | fp32 of the image tower; CPU is always fp32
     feature_cache: bool = True                       # reuse image features: OUT/.cache/features (feature_cache.py)
     loader_workers: Optional[int] = None             # image-decoding processes (None: runner.loading.default_workers)
+    fail_fast: bool = False                          # stop at the first unreadable image (default: skip, record)
 
 
 @dataclass
@@ -150,7 +151,8 @@ class _Engine:
         self.upcoming, self.loader = list(upcoming), None
 
     def load_images(self, unit: WorkUnit):
-        """(normalised (B, 3, S, S) on the device, uint8 (B, S, S, 3)) of ``unit``, prefetched when it is upcoming."""
+        """(normalised (B', 3, S, S) on the device, uint8 (B', S, S, 3), indices of the B' readable files of ``unit``,
+        [BadImage] of the others, [(path, note)] of images scaled to 8 bits), prefetched when it is upcoming."""
         from generator.runner import loading
 
         req, root = self.p.request, self.p.dataset.root
@@ -161,7 +163,8 @@ class _Engine:
         paths = [root / f for f in unit.files]
         if self.loader is not None and unit.key in self._order:
             return self.loader.get(self._order[unit.key], paths)
-        return loading.to_device(self.pre, loading.load_raw(self.pre, paths), req.device)
+        raw, kept, bad, notes = loading.load_readable(self.pre, paths)
+        return (*loading.to_device(self.pre, raw, req.device), kept, bad, notes)
 
     def ready(self):
         if self.bank is None:
@@ -247,6 +250,29 @@ def _counted_forwards(eng: _Engine, unit: WorkUnit, cfg):
         step.finish()
 
 
+def _load_class(p: Plan, unit: WorkUnit, eng: _Engine):
+    """(images, uint8 images, the unit with only its readable files, [SkippedImage]) of a class. Unreadable images
+    are skipped and recorded (said once per class), or stop the run with ``fail_fast``; 16-bit / float images are
+    scaled to 8 bits (said once per class); a class with no readable image fails."""
+    from generator.errors import StopRun
+    from generator.results.schema import SkippedImage
+
+    root = p.dataset.root
+    images, raw, kept, bad, notes = eng.load_images(unit)
+    if bad and p.request.fail_fast:
+        raise StopRun(f"{bad[0]} (--fail-fast; without it unreadable images are skipped and listed in the results)")
+    if not kept:
+        raise UserError(f"{root / unit.folder}: none of its {len(unit.files)} images can be read, e.g. {bad[0]}")
+    if bad:
+        eng.progress(f"{unit.folder}: skipped {len(bad)} unreadable image(s), e.g. {bad[0].path.name}: "
+                     f"{bad[0].reason}")
+    if notes:
+        eng.progress(f"note: {unit.folder}: {len(notes)} image(s) scaled to 8 bits, e.g. {notes[0][0].name}: "
+                     f"{notes[0][1]}")
+    skipped = [SkippedImage(image=p.dataset.relative(b.path), reason=b.reason) for b in bad]
+    return images, raw, replace(unit, files=tuple(unit.files[i] for i in kept)), skipped
+
+
 def run_unit(p: Plan, unit: WorkUnit, engine: _Engine) -> dict:
     """Explain one class folder and write its overlays and shard; returns the shard payload."""
     from generator.method.explain import explain_batch
@@ -256,7 +282,7 @@ def run_unit(p: Plan, unit: WorkUnit, engine: _Engine) -> dict:
     req, eng = p.request, engine.ready()
     torch.manual_seed(req.seed)
     root = p.dataset.root
-    images, raw = eng.load_images(unit)
+    images, raw, unit, skipped = _load_class(p, unit, eng)
     try:
         with _counted_forwards(eng, unit, p.cfg):
             encoded, prompt_cache = _encode(p, unit, eng, images)
@@ -284,6 +310,7 @@ def run_unit(p: Plan, unit: WorkUnit, engine: _Engine) -> dict:
         image_records.append(r)
     klass = rec.class_record(unit.name, image_records, p.cfg.methods, rec.max_curve_length(p.cfg),
                              folder=unit.folder, index=unit.class_index)
+    klass.skipped = skipped
     extra = {"crf_used": any(e.crf_used for e in explanations), "model_info": eng.loaded.info.to_dict()}
     write_shard(shard_path(req.out, unit), unit, image_records, klass, **extra)
     return {"images": image_records, "class": klass, **extra}
@@ -295,6 +322,8 @@ def compute(req: ComputeRequest, progress: Callable[[str], None] = lambda msg: N
     p = plan(req)
     pending = [u for u in p.units if read_shard(shard_path(req.out, u), u.key) is None]
     engine = _Engine(p, progress, steps=steps, upcoming=pending)
+    for note in p.dataset.notes:
+        progress(f"note: {note}")
     if len(p.pool.descriptors) < p.cfg.language_topk:
         progress(f"note: {p.pool.source} has {len(p.pool.descriptors)} descriptors, fewer than u = "
                  f"{p.cfg.language_topk}: the language side uses all of them")

@@ -42,7 +42,8 @@ class _Classes:
         import torch
 
         try:
-            return i, torch.from_numpy(load_raw(self.pre, self.batches[i])), None
+            raw, kept, bad, notes = load_readable(self.pre, self.batches[i])
+            return i, (torch.from_numpy(raw), kept, bad, notes), None
         except UserError as e:
             return i, None, str(e)
 
@@ -55,6 +56,26 @@ def load_raw(pre, paths: Sequence[Path]) -> np.ndarray:
     """uint8 (B, S, S, 3): every image decoded and resized (``pre.load``)."""
     return (np.stack([pre.load(p) for p in paths]) if len(paths)
             else np.zeros((0, pre.size, pre.size, 3), np.uint8))
+
+
+def load_readable(pre, paths: Sequence[Path]):
+    """(uint8 (B', S, S, 3) of the readable images, their indices in ``paths``, [BadImage] of the unreadable ones,
+    [(path, note)] of images scaled to 8 bits): :func:`generator.registry.datasets.read_rgb` on each file."""
+    from generator.registry.datasets import BadImage, read_rgb
+
+    arrays, kept, bad, notes = [], [], [], []
+    for i, p in enumerate(paths):
+        try:
+            a, note = read_rgb(p, pre.size)
+        except BadImage as e:
+            bad.append(e)
+            continue
+        arrays.append(a)
+        kept.append(i)
+        if note:
+            notes.append((p, note))
+    raw = np.stack(arrays) if arrays else np.zeros((0, pre.size, pre.size, 3), np.uint8)
+    return raw, kept, bad, notes
 
 
 def to_device(pre, raw, device: str):
@@ -79,7 +100,8 @@ def _normalize(pre, x):
 
 class ClassLoader:
     """Prefetches the images of ``batches`` (one list of paths per class unit, in the order they will be asked for)
-    with ``workers`` DataLoader processes; ``get(i, paths)`` returns (normalised tensor, uint8 array)."""
+    with ``workers`` DataLoader processes; ``get(i, paths)`` returns (normalised tensor, uint8 array, indices of the
+    readable files, [BadImage] of the others, [(path, note)] of scaled images): :func:`load_readable`."""
 
     def __init__(self, pre, batches: Sequence[Sequence[Path]], device: str = "cpu", workers: Optional[int] = None,
                  prefetch_factor: int = 2):
@@ -100,12 +122,14 @@ class ClassLoader:
         paths = list(paths)
         if self._it is not None and self._next <= i < len(self.batches) and paths == self.batches[i]:
             while self._next <= i:              # units skipped since (done elsewhere) are dropped
-                j, raw, error = next(self._it)
+                j, got, error = next(self._it)
                 self._next += 1
             if error:
                 raise UserError(error)
-            return to_device(self.pre, raw, self.device)
-        return to_device(self.pre, load_raw(self.pre, paths), self.device)
+            raw, kept, bad, notes = got
+        else:
+            raw, kept, bad, notes = load_readable(self.pre, paths)
+        return (*to_device(self.pre, raw, self.device), kept, bad, notes)
 
     def close(self) -> None:
         self._it = None   # the DataLoader iterator shuts its workers down when collected

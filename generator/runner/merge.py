@@ -1,7 +1,8 @@
 """Deterministic merge of the shards of a (dataset, model) into the result files of
 :mod:`generator.results.schema`: ``images.jsonl`` (class order, then file order), ``classes.json`` and
 ``summary.json`` (dataset curves = zero-padded mean of all image curves, MI = point 0, AUC = mean; top-1 %;
-ground-truth metrics and the pixel baseline = mean over all images, when the dataset has part masks)."""
+ground-truth metrics and the pixel baseline = mean over all images, when the dataset has part masks; the images
+skipped as unreadable, listed per class in ``classes.json`` and all together in the summary)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -31,7 +32,9 @@ def merge(results_dir: Path, p, shards: list[dict], config_hash: str, config: di
         provenance=make_provenance(descriptor_source=str(p.pool.source), descriptor_sha256=p.pool.sha256,
                                    seed=req.seed, config_hash=config_hash, device=device_name(req.device),
                                    crf_used=crf_used),
-        ground_truth_baseline=rec.baseline_aggregate(images))
+        ground_truth_baseline=rec.baseline_aggregate(images),
+        n_skipped_images=sum(len(c.skipped) for c in classes),
+        skipped_images=[s for c in classes for s in c.skipped])
     write_jsonl(results_dir / "images.jsonl", images)
     write_json(results_dir / "classes.json", ClassesFile(classes=classes))
     write_json(results_dir / "summary.json", summary)

@@ -30,6 +30,8 @@ def run_suite(suite, opts: RunOptions, quiet: bool = False, console: Optional[Co
         say(f"planning suite {suite.name} ({len(suite.models)} models x {len(suite.datasets)} datasets)")
         sp = plan_suite(suite, opts, say=say)
         require_plan(sp)
+        for note in sp.notes:
+            say(f"note: {note}")
         say(f"{sp.n_units} classes: {sp.n_units - sp.n_pending} done before, {sp.n_pending} to compute "
             f"({kind} executor); log {log_file}")
         outcomes = []

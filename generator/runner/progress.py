@@ -204,7 +204,8 @@ class RunReport:
         return not self.failures and not self.problems
 
     def totals(self) -> dict:
-        return {k: sum(getattr(p, k) for p in self.pairs) for k in ("total", "computed", "skipped", "failed")}
+        t = {k: sum(getattr(p, k) for p in self.pairs) for k in ("total", "computed", "skipped", "failed")}
+        return {**t, "bad_images": sum(len(p.bad_images) for p in self.pairs)}
 
     def to_dict(self) -> dict:
         return {**asdict(self), "totals": self.totals(), "ok": self.ok}
@@ -251,6 +252,15 @@ def render_report(report: RunReport, console: Console, quiet: bool = False) -> N
                               f"machine ({est['classes']} classes at {est['s_per_class']:.2f} s/class)",
                               highlight=False)
     console.print(head, markup=False, highlight=False)
+    bad = [(p, b) for p in report.pairs for b in p.bad_images]
+    if bad:
+        console.print(f"[yellow]skipped {len(bad)} unreadable image(s)[/yellow] (listed per class in classes.json "
+                      "and in summary.json; --fail-fast stops at the first instead):", highlight=False)
+        for p, b in bad[:5]:
+            console.print(f"  {p.dataset}/{b['image']}: {b['reason']}", markup=False, highlight=False)
+        if len(bad) > 5:
+            console.print(f"  ... and {len(bad) - 5} more (see the run report {Path(report.log_file).with_suffix('.json')})",
+                          markup=False, highlight=False)
     for msg in report.problems:
         console.print(f"[yellow]not run:[/yellow] {msg}", highlight=False)
     for f in report.failures[:20]:

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Optional
 
-from generator.errors import UserError
+from generator.errors import StopRun, UserError
 from generator.hashing import stable_hash
 from generator.results.io import write_json
 from generator.runner import compute as engine
@@ -52,6 +52,7 @@ class RunOptions:
     overlays_per_class: int = 4
     weights_cache: Optional[str] = None
     feature_cache: bool = True                # reuse image features from OUT/.cache/features
+    fail_fast: Optional[bool] = None          # stop at the first unreadable image (None: the suite's fail_fast)
 
 
 @dataclass
@@ -88,6 +89,11 @@ class SuitePlan:
     def n_pending(self) -> int:
         return sum(len(p.pending) for p in self.pairs)
 
+    @property
+    def notes(self) -> list[str]:
+        """What the dataset scans left out (hidden folders, non-image files), once per dataset."""
+        return list(dict.fromkeys(n for p in self.pairs for n in p.plan.dataset.notes))
+
     def pair(self, model_id: str, dataset: str) -> Pair:
         return next(p for p in self.pairs if p.model_id == model_id and p.dataset == dataset)
 
@@ -107,7 +113,8 @@ def _request(suite, model, ds, pool: Path, opts: RunOptions) -> engine.ComputeRe
         templates=list(ds.templates) if isinstance(ds.templates, tuple) else ds.templates,
         batch_size=suite.batch_size, seed=suite.seed, device=opts.device or suite.device,
         method=suite.method_config(), overlays_per_class=opts.overlays_per_class, weights_cache=opts.weights_cache,
-        precision=suite.precision, feature_cache=opts.feature_cache)
+        precision=suite.precision, feature_cache=opts.feature_cache,
+        fail_fast=suite.fail_fast if opts.fail_fast is None else opts.fail_fast)
 
 
 def _slurm_device(suite, opts: RunOptions) -> Optional[str]:
@@ -375,6 +382,8 @@ def _run_item(p: engine.Plan, task: Task, keys, events: Events) -> list[Outcome]
                     eng = engine._Engine(p, events.message, loaded=loaded, steps=getattr(events, "steps", None))
                 engine.run_unit(p, unit, eng)
                 o.status = "computed"
+            except StopRun:
+                raise
             except Exception as e:  # noqa: BLE001 - a failed unit is reported, the others still run
                 o.status, o.error = "failed", f"{type(e).__name__}: {e}" if not isinstance(e, UserError) else str(e)
                 log.debug("unit %s / %s / %s failed:\n%s", task.model_id, dataset, unit.folder, traceback.format_exc())
@@ -400,6 +409,7 @@ class PairResult:
     seconds: float = 0.0                       # time spent computing this run
     merged: str = "no"                         # written | up to date | sample (not merged) | incomplete | no
     results_dir: Optional[str] = None
+    bad_images: list = field(default_factory=list)   # [{class, image, reason}] skipped as unreadable
 
 
 def _mark_path(pair: Pair) -> Path:
@@ -431,6 +441,16 @@ def merge_pair(pair: Pair, device: Optional[str] = None) -> str:
     return "written"
 
 
+def _bad_images(pair: Pair) -> list[dict]:
+    """The images the finished units of ``pair`` skipped as unreadable (from their shards)."""
+    out = []
+    for unit in pair.units:
+        s = read_shard(shard_path(pair.request.out, unit), unit.key)
+        for x in (s["class"].skipped if s else []):
+            out.append({"class": unit.folder, "image": x.image, "reason": x.reason})
+    return out
+
+
 def merge_all(sp: SuitePlan, outcomes: list[Outcome]) -> list[PairResult]:
     """Tally the outcomes per pair (a pending unit with no outcome but a shard now counts as computed, one
     without a shard as failed) and merge every pair whose units are all done."""
@@ -449,6 +469,7 @@ def merge_all(sp: SuitePlan, outcomes: list[Outcome]) -> list[PairResult]:
             r.seconds += o.seconds
             setattr(r, o.status, getattr(r, o.status) + 1)
         r.merged = merge_pair(pair, device=max(set(devices), key=devices.count) if devices else None)
+        r.bad_images = _bad_images(pair)
         r.results_dir = str(pair.plan.results_dir) if r.merged in ("written", "up to date") else None
         results.append(r)
     return results

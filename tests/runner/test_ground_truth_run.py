@@ -15,6 +15,7 @@ from generator.evaluation.ground_truth import grounding_precision, part_localisa
 from generator.method.config import MethodConfig
 from generator.registry.datasets import scan_image_folder
 from generator.results.io import read_classes, read_images, read_summary
+from generator.results.schema import SCHEMA_VERSION
 from generator.runner import ground_truth as gt_mod
 from generator.runner.compute import ComputeRequest, compute
 from tests.fixtures.images import make_descriptor_pool, make_image_folder
@@ -74,7 +75,7 @@ def _unit(x):
 
 def test_fields_exist_and_are_shares(run):
     images, classes, summary = run["images"], run["classes"], run["summary"]
-    assert summary.schema_version == "1.1.0" and len(images) == 9 and len(classes) == 3
+    assert summary.schema_version == SCHEMA_VERSION and len(images) == 9 and len(classes) == 3
     for r in images:
         b = r.ground_truth_baseline
         assert b is not None and b["k"] == N_PARTS and b["patch"] == 8

@@ -21,7 +21,7 @@ def test_workers_give_the_synchronous_images(batches):
     pre = Preprocess(32)
     with loading.ClassLoader(pre, batches, workers=2) as loader:
         for i, paths in enumerate(batches):
-            x, raw = loader.get(i, paths)
+            x, raw = loader.get(i, paths)[:2]
             want_x, want_raw = pre.load_batch(paths)
             assert np.array_equal(raw, want_raw) and torch.equal(x, want_x)
 
@@ -29,9 +29,9 @@ def test_workers_give_the_synchronous_images(batches):
 def test_skipped_units_are_dropped_and_out_of_order_is_synchronous(batches):
     pre = Preprocess(32)
     loader = loading.ClassLoader(pre, batches, workers=1)
-    x, raw = loader.get(2, batches[2])        # units 0 and 1 were done elsewhere
+    x, raw = loader.get(2, batches[2])[:2]        # units 0 and 1 were done elsewhere
     assert np.array_equal(raw, pre.load_batch(batches[2])[1]) and loader._next == 3
-    x, raw = loader.get(0, batches[0])        # behind the loader: decoded here
+    x, raw = loader.get(0, batches[0])[:2]        # behind the loader: decoded here
     assert np.array_equal(raw, pre.load_batch(batches[0])[1])
     loader.close()
 
@@ -43,9 +43,12 @@ def test_no_workers_on_cpu_by_default(batches):
     assert np.array_equal(loader.get(0, batches[0])[1], Preprocess(32).load_batch(batches[0])[1])
 
 
-def test_worker_error_is_the_one_line_user_error(tmp_path):
+def test_unreadable_images_come_back_from_workers_as_skipped(tmp_path, batches):
+    """A corrupt image in a worker is returned as skipped (issue 10: one bad file must not stop the run)."""
     bad = tmp_path / "bad.png"
     bad.write_bytes(b"not an image")
-    loader = loading.ClassLoader(Preprocess(32), [[bad]], workers=1)
-    with pytest.raises(UserError, match="bad.png: cannot read this image"):
-        loader.get(0, [bad])
+    good = batches[0][0]
+    loader = loading.ClassLoader(Preprocess(32), [[bad, good]], workers=1)
+    x, raw, kept, skipped, notes = loader.get(0, [bad, good])
+    assert kept == [1] and len(raw) == 1 and "bad.png: cannot read this image" in str(skipped[0])
+    assert np.array_equal(raw, Preprocess(32).load_batch([good])[1])
