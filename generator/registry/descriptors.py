@@ -66,6 +66,8 @@ def parse_pool(data: bytes, source: str, allow_empty: bool = True) -> Descriptor
         raise _fail(source, f"not UTF-8 text ({e})") from None
     except json.JSONDecodeError as e:
         raise _fail(source, f"not valid JSON ({e})") from None
+    except RecursionError:
+        raise _fail(source, "its JSON is nested too deeply") from None
     if not isinstance(obj, dict):
         raise _fail(source, f"the top level is a JSON {type(obj).__name__}, not an object")
     if not obj:
