@@ -69,6 +69,31 @@ def _run_tasks(tasks: list[Task], device: str | None, log_file: str | None) -> l
     return out
 
 
+def die_with_parent(parent_pid: int) -> None:
+    """Initializer of a local worker process: it dies when the process that started it does (a killed ``mkbench
+    run`` must not leave workers computing). Linux: ``prctl(PR_SET_PDEATHSIG, SIGKILL)``; elsewhere, and as a
+    fallback, a thread that exits the process once its parent has changed."""
+    import os
+    import signal
+    import threading
+
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != parent_pid:   # the parent died before the line above
+        os._exit(1)
+
+    def watch():
+        while os.getppid() == parent_pid:
+            time.sleep(1.0)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="mkbench-parent-watch", daemon=True).start()
+
+
 class LocalExecutor:
     def __init__(self, workers: int | None = None, device: str = "auto"):
         self.workers, self.device = workers, device
@@ -100,7 +125,10 @@ class LocalExecutor:
             min(shares, key=lambda s: sum(t.n_units for t in s)).append(task)
         events.message(f"{len(devices)} local workers on {', '.join(d or 'cpu' for d in devices)}")
         watcher = ShardWatcher(sp, events)
-        with ProcessPoolExecutor(len(devices), mp_context=mp.get_context("spawn")) as pool:
+        import os
+
+        with ProcessPoolExecutor(len(devices), mp_context=mp.get_context("spawn"), initializer=die_with_parent,
+                                 initargs=(os.getpid(),)) as pool:
             log_file = next((h.baseFilename for h in log.handlers if hasattr(h, "baseFilename")), None)
             futures = [pool.submit(_run_tasks, share, d, log_file) for share, d in zip(shares, devices) if share]
             _wait(lambda: all(f.done() for f in futures), watcher)

@@ -10,6 +10,7 @@ from typing import Optional
 from rich.console import Console
 
 from generator.runner.executors import make_executor
+from generator.runner.resources import check_output_folder
 from generator.runner.progress import (RunProgress, close_run_log, make_report, open_run_log, render_report,
                                        write_report)
 from generator.runner.suite_run import PairResult, RunOptions, merge_all, plan_suite, require_plan
@@ -22,7 +23,7 @@ def run_suite(suite, opts: RunOptions, quiet: bool = False, console: Optional[Co
     console = console or Console(stderr=True)
     t0 = time.perf_counter()
     opts = replace(opts, out=Path(opts.out).resolve())  # workers elsewhere (SLURM) may start in another folder
-    Path(opts.out).mkdir(parents=True, exist_ok=True)
+    check_output_folder(opts.out)
     run_id, log_file, handler = open_run_log(opts.out, suite.name)
     kind = opts.executor or suite.executor.kind
     try:

@@ -6,9 +6,13 @@ Cache folder: ``$MKBENCH_CACHE`` or ``~/.cache/mkbench``; pools go to ``<cache>/
 """
 from __future__ import annotations
 
+import errno
+import os
+import tempfile
 from pathlib import Path
+from typing import Optional
 
-from generator.errors import UserError
+from generator.errors import StopRun, UserError
 from generator.hashing import cache_root  # noqa: F401  (one definition of the cache folder; imported from here too)
 from generator.registry.descriptors import KNOWN_POOLS, fetch_pool
 
@@ -42,3 +46,36 @@ def resolve_pool(value: str, where: str = "suite", fetch: bool = True, timeout: 
         raise UserError(f"{where}: descriptor pool {value!r} is not cached and could not be downloaded from "
                         f"{KNOWN_POOLS[value].url}; on a machine with internet download that file, then run "
                         f"`mkbench descriptors fetch {value} --from FILE` here") from None
+
+
+# Errors of the output folder's file system rather than of one unit: they stop the run (every next unit would fail
+# the same way); the finished units' shards are kept and a rerun resumes.
+RESOURCE_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.ENOENT, errno.EIO,
+                   errno.ESTALE}
+
+
+def resource_error(e: OSError, out) -> Optional[StopRun]:
+    """A :class:`StopRun` saying what happened to the output folder ``out`` and how to resume, or None when ``e``
+    is not a resource problem."""
+    if e.errno not in RESOURCE_ERRNOS:
+        return None
+    where = e.filename or out
+    what = {errno.ENOSPC: "the disk is full", errno.EDQUOT: "the disk quota is exceeded",
+            errno.EROFS: "the file system is read-only", errno.EIO: "an I/O error (a network file system?)",
+            errno.ESTALE: "a stale network file handle"}.get(e.errno, e.strerror or str(e))
+    return StopRun(f"{where}: cannot write the results ({what}); the classes finished so far are kept in {out}: "
+                   "free space or fix the folder, then rerun the same command to resume")
+
+
+def check_output_folder(out) -> None:
+    """Create ``out`` and write a probe file in it, before any work: UserError naming the folder when it cannot be
+    written (read-only, under /proc, no permission)."""
+    out = Path(out)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(dir=out, prefix=".mkbench-probe-")
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as e:
+        raise UserError(f"{out}: cannot write to the output folder ({e.strerror or e}); choose a writable --out "
+                        "folder") from None

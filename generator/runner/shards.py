@@ -4,6 +4,7 @@ major version or content does not check out is treated as missing (the unit is r
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Optional
 
@@ -36,3 +37,22 @@ def read_shard(path: Path, key: str) -> Optional[dict]:
         return data
     except (OSError, ValueError, KeyError, TypeError):  # missing, truncated, invalid
         return None
+
+
+_HEAD = re.compile(r'^\{\s*"schema_version":\s*"([^"]*)",\s*"key":\s*"([^"]*)"')
+
+
+def is_done(path: Path, key: str) -> bool:
+    """Whether ``path`` holds a finished shard of ``key`` readable by this schema, from its first bytes only (a plan
+    checks every unit without reading whole shards; writes are atomic, so a shard is never half-written). A shard of
+    another schema major version is not done: its unit is recomputed, never mixed into the results."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(512).decode("utf-8", errors="replace")
+    except OSError:
+        return False
+    m = _HEAD.match(head)
+    try:
+        return bool(m) and m.group(2) == key and schema_major(m.group(1)) == schema_major(SCHEMA_VERSION)
+    except ValueError:   # not a version number
+        return False

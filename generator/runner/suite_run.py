@@ -30,8 +30,8 @@ from generator.results.io import write_json
 from generator.runner import compute as engine
 from generator.runner.datagen import ensure_dataset
 from generator.runner.merge import merge
-from generator.runner.resources import resolve_pool
-from generator.runner.shards import SHARDS_DIR, read_shard, shard_path
+from generator.runner.resources import resolve_pool, resource_error
+from generator.runner.shards import SHARDS_DIR, is_done, read_shard, shard_path
 
 log = logging.getLogger("mkbench.run")
 
@@ -196,7 +196,7 @@ def plan_suite(suite, opts: RunOptions, say=lambda msg: None) -> SuitePlan:
                 failed.setdefault((ds.name, str(e)), []).append(model_id)
                 continue
             units = p.units[:opts.max_units] if opts.max_units else list(p.units)
-            done = {u.key for u in units if shard_path(opts.out, u).is_file()}
+            done = {u.key for u in units if is_done(shard_path(opts.out, u), u.key)}
             pairs.append(Pair(model_id, ds.name, req, p, units, done))
     for (ds_name, msg), ids in failed.items():
         who = "every model" if len(ids) == len(specs) and len(ids) > 1 else ", ".join(ids)
@@ -384,6 +384,12 @@ def _run_item(p: engine.Plan, task: Task, keys, events: Events) -> list[Outcome]
                 o.status = "computed"
             except StopRun:
                 raise
+            except OSError as e:
+                stop = resource_error(e, p.request.out)
+                if stop is not None:
+                    raise stop from None
+                o.status, o.error = "failed", f"{type(e).__name__}: {e}"
+                log.debug("unit %s / %s / %s failed:\n%s", task.model_id, dataset, unit.folder, traceback.format_exc())
             except Exception as e:  # noqa: BLE001 - a failed unit is reported, the others still run
                 o.status, o.error = "failed", f"{type(e).__name__}: {e}" if not isinstance(e, UserError) else str(e)
                 log.debug("unit %s / %s / %s failed:\n%s", task.model_id, dataset, unit.folder, traceback.format_exc())
@@ -461,7 +467,7 @@ def merge_all(sp: SuitePlan, outcomes: list[Outcome]) -> list[PairResult]:
         devices = [o.device for o in mine.values() if o.status == "computed" and o.device]
         for unit in pair.pending:
             o = mine.get(unit.key)
-            has_shard = shard_path(pair.request.out, unit).is_file()
+            has_shard = is_done(shard_path(pair.request.out, unit), unit.key)
             if o is None:
                 o = Outcome(pair.model_id, pair.dataset, unit.key, unit.folder, "computed" if has_shard else "failed",
                             error=None if has_shard else "no result: the worker did not finish it (see the logs)")
@@ -469,6 +475,15 @@ def merge_all(sp: SuitePlan, outcomes: list[Outcome]) -> list[PairResult]:
             r.seconds += o.seconds
             setattr(r, o.status, getattr(r, o.status) + 1)
         r.merged = merge_pair(pair, device=max(set(devices), key=devices.count) if devices else None)
+        if r.merged == "incomplete":   # a shard counted as done is gone (the output folder changed under the run)
+            failed = {o.key for o in outcomes if o.model_id == pair.model_id and o.dataset == pair.dataset
+                      and o.status == "failed"}
+            for unit in pair.units:
+                if unit.key not in failed and not is_done(shard_path(pair.request.out, unit), unit.key):
+                    r.failed += 1
+                    outcomes.append(Outcome(pair.model_id, pair.dataset, unit.key, unit.folder, "failed",
+                                            error="its result vanished from the output folder during the run; "
+                                                  "rerun to recompute it"))
         r.bad_images = _bad_images(pair)
         r.results_dir = str(pair.plan.results_dir) if r.merged in ("written", "up to date") else None
         results.append(r)

@@ -33,3 +33,19 @@ def test_round_trip_and_invalid_shards(tmp_path):
     path.write_text(path.read_text()[:20])
     assert read_shard(path, UNIT.key) is None
     assert not list(path.parent.glob(".*.tmp"))  # atomic writes leave no temp files
+
+
+def test_is_done_reads_the_header_only_and_refuses_other_majors(tmp_path):
+    """A shard of another schema major version counted as done at plan time, so its unit was never recomputed."""
+    import json as _json
+
+    from generator.results.schema import SCHEMA_VERSION
+    from generator.runner.shards import is_done
+
+    p = tmp_path / "s.json"
+    for version, key, ok in ((SCHEMA_VERSION, "k", True), ("0.9.0", "k", False), (SCHEMA_VERSION, "other", False),
+                             ("x", "k", False)):
+        p.write_text(_json.dumps({"schema_version": version, "key": key, "images": []}, indent=1))
+        assert is_done(p, "k") is ok
+    p.write_text("garbage")
+    assert not is_done(p, "k") and not is_done(tmp_path / "missing.json", "k")
