@@ -336,23 +336,6 @@ class Preprocess:
         raw = np.stack([self.load(p) for p in paths]) if paths else np.zeros((0, self.size, self.size, 3), np.uint8)
         return self.normalize(raw, device), raw
 
-    def load_readable(self, paths: Sequence[Path], device="cpu"):
-        """Like :meth:`load_batch` but skipping unreadable files: (tensor, uint8 array, indices of the paths kept,
-        [BadImage of each skipped file], [(path, note) of each scaled image])."""
-        arrays, kept, bad, notes = [], [], [], []
-        for i, p in enumerate(paths):
-            try:
-                a, note = read_rgb(p, self.size)
-            except BadImage as e:
-                bad.append(e)
-                continue
-            arrays.append(a)
-            kept.append(i)
-            if note:
-                notes.append((p, note))
-        raw = np.stack(arrays) if arrays else np.zeros((0, self.size, self.size, 3), np.uint8)
-        return self.normalize(raw, device), raw, kept, bad, notes
-
 
 __all__ = ["TEMPLATES", "ImageFolder", "DatasetClass", "Preprocess", "BadImage", "read_rgb", "scan_image_folder", "read_class_names",
            "resolve_templates", "find_part_masks", "CLIP_MEAN", "CLIP_STD", "IMAGE_EXTENSIONS"]

@@ -7,8 +7,9 @@ loop (``prefetch_factor`` classes per worker). On CUDA the uint8 batches come ba
 with ``non_blocking=True``; normalisation then runs on the device. Decoding is deterministic, so the images, and
 therefore the results, are the same with or without workers (tested).
 
-Worker errors (a corrupt image) travel back as values and are raised in the main process as the same one-line
-:class:`~generator.errors.UserError` the synchronous path gives. Units skipped between two requests are dropped; a unit asked
+Unreadable images (issue 10) travel back as values, the same :class:`~generator.registry.datasets.BadImage` list the
+synchronous path gives (:func:`load_readable`); other worker errors are raised in the main process as one-line
+:class:`~generator.errors.UserError`. Units skipped between two requests are dropped; a unit asked
 for out of order is decoded synchronously.
 """
 from __future__ import annotations

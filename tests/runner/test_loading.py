@@ -5,7 +5,6 @@ import numpy as np
 import pytest
 import torch
 
-from generator.errors import UserError
 from generator.registry.datasets import Preprocess
 from generator.runner import loading
 from tests.fixtures.images import make_image_folder
