@@ -20,7 +20,7 @@ def _as_summary(s) -> Summary:
 
 
 def _empty(n: int, reason: str, n_boot: int, ci: float, seed: int) -> dict:
-    none = {"r": None, "p": None, "ci": None, "n_boot_valid": 0}
+    none = {"r": None, "p": None, "ci": None, "ci_method": "fisher-z", "bootstrap_ci": None, "n_boot_valid": 0}
     return {"n": n, "n_boot": int(n_boot), "ci_level": ci, "seed": seed, "reason": reason,
             **{name: dict(none) for name in METHODS}}
 

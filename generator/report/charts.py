@@ -74,15 +74,37 @@ def _distributions(width, height):
 
 
 def _model_curve(width, height):
+    # stack=None: one area per method from zero (Vega-Lite stacks areas by default, which doubled the y range)
     base = alt.Chart(_named()).encode(x=alt.X("step:Q", title="concepts removed"),
-                                      y=alt.Y("mi:Q", title="MI"), color=alt.Color("method:N", title="parts"))
+                                      y=alt.Y("mi:Q", title="MI", stack=None), color=alt.Color("method:N", title="parts"))
     return alt.layer(base.mark_area(opacity=0.15), base.mark_line(point=True).encode(
         tooltip=[alt.Tooltip("method:N"), alt.Tooltip("step:Q"), alt.Tooltip("mi:Q", format=".3f")]),
     ).properties(width=width, height=height)
 
 
+def _replication(width, height):
+    """Ours against the paper's value, one panel per metric, with the line y = x (rows of ``kind`` "diag") and
+    our 95% interval as a vertical rule; points where the paper's value lies outside our interval are marked."""
+    pts = alt.datum.kind == "point"
+    x = alt.X("paper:Q", title="paper", scale=alt.Scale(zero=False))
+    y = alt.Y("ours:Q", title="ours", scale=alt.Scale(zero=False))
+    color = alt.Color("agreement:N", title=None, scale=alt.Scale(domain=["paper inside our interval",
+                                                                       "paper outside our interval"],
+                                                               range=["#0072B2", "#D55E00"]))
+    diag = alt.Chart().transform_filter(alt.datum.kind == "diag").mark_line(color="#888", strokeDash=[4, 3]).encode(
+        x=x, y=y)
+    rule = alt.Chart().transform_filter(pts).mark_rule(opacity=0.6).encode(x=x, y="lo:Q", y2="hi:Q", color=color)
+    dots = alt.Chart().transform_filter(pts).mark_point(filled=True, size=60).encode(
+        x=x, y=y, color=color, shape=alt.Shape("agreement:N", legend=None),
+        tooltip=[alt.Tooltip("model:N"), alt.Tooltip("dataset:N"), alt.Tooltip("paper:Q", format=".2f"),
+                 alt.Tooltip("ours:Q", format=".2f"), alt.Tooltip("lo:Q", format=".2f"),
+                 alt.Tooltip("hi:Q", format=".2f")])
+    return alt.layer(diag, rule, dots, data=_named()).properties(width=width, height=height).facet(
+        column=alt.Column("metric:N", title=None, sort=METHOD_SORT)).resolve_scale(x="independent", y="independent")
+
+
 BUILDERS = {"auc_vs_top1": _auc_vs_top1, "curves": _curves, "distributions": _distributions,
-            "model_curve": _model_curve}
+            "model_curve": _model_curve, "replication": _replication}
 
 
 def write_static(chart_spec: dict, stem: Path, formats=("svg", "png")) -> list[str]:

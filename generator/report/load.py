@@ -7,6 +7,7 @@ Runs are independent, so they are read in parallel worker processes (``jobs``).
 """
 from __future__ import annotations
 
+import json
 import os
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -34,6 +35,7 @@ class ExamplePart:
     color: str
     descriptors: list[str]
     area: float
+    part: int = 0
 
 
 @dataclass
@@ -42,6 +44,8 @@ class ExampleView:
     parts: list[ExamplePart]
     mutual: list[str]
     mi: float
+    layers: dict[int, Path] = field(default_factory=dict)   # part -> hover layer PNG (runner/overlays.py)
+    on_part: dict[int, tuple] = field(default_factory=dict)  # part -> (ground-truth part or None, IoU), with masks
 
 
 @dataclass
@@ -50,6 +54,42 @@ class Example:
     prediction: str
     correct: bool
     methods: dict[str, ExampleView]
+    original: Optional[Path] = None       # overlays/original/<name>.png
+    mask: Optional[Path] = None           # overlays/mask/<name>.png (data sets with part masks)
+    mask_legend: list = field(default_factory=list)   # [{"name", "color"}]
+
+
+def _sibling_files(overlay: Path, method: str) -> tuple[Optional[Path], Optional[Path], list]:
+    """(original, mask, mask legend) written beside ``overlays/<method>/<name>.png`` (generator.runner.overlays)."""
+    parts = overlay.parts
+    try:
+        i = len(parts) - 1 - parts[::-1].index(method)
+    except ValueError:
+        return None, None, []
+    base, name = Path(*parts[:i]), Path(*parts[i + 1:])
+    original, mask = base / "original" / name, base / "mask" / name
+    legend = []
+    if mask.is_file() and mask.with_suffix(".json").is_file():
+        try:
+            legend = [{"name": str(x.get("name")), "color": str(x.get("color"))}
+                      for x in json.loads(mask.with_suffix(".json").read_text(encoding="utf-8")).get("parts", [])]
+        except (ValueError, AttributeError):
+            legend = []
+    return (original if original.is_file() else None), (mask if mask.is_file() else None), legend
+
+
+def _layers(overlay: Path, parts) -> dict[int, Path]:
+    out = {}
+    for p in parts:
+        f = overlay.with_name(f"{overlay.stem}.part{int(p.part)}{overlay.suffix}")
+        if f.is_file():
+            out[int(p.part)] = f
+    return out
+
+
+def _on_part(res) -> dict[int, tuple]:
+    gt = res.ground_truth or {}
+    return {int(c["concept"]): (c.get("part"), c.get("iou")) for c in gt.get("concepts", []) if "concept" in c}
 
 
 @dataclass
@@ -65,6 +105,9 @@ class Run:
     sample_means: dict[str, float]   # the same statistics recomputed from images.jsonl
     examples: dict[str, list[Example]]
     warnings: list[str] = field(default_factory=list)
+    # per image, in images.jsonl order: "image" and "label" (lists), and each interval's statistic (arrays);
+    # compare pages pair two models' images by path
+    per_image: dict = field(default_factory=dict)
 
 
 def discover(results) -> dict[str, list[Path]]:
@@ -142,19 +185,24 @@ def load_run(folder, root, n_boot: int = 1000, n_examples: int = 2, seed: int = 
         out = []
         for r in chosen:
             views = {}
+            original, mask, legend = None, None, []
             for m in ordered_methods(r.methods):
                 v = r.methods[m]
                 path = _resolve(v.overlay, folder, root)
                 n_missing_overlays += bool(v.overlay) and path is None
-                views[m] = ExampleView(path, [ExamplePart(p.color, list(p.descriptors), p.area) for p in v.parts],
-                                       list(v.mutual), v.mi)
-            out.append(Example(r.image, r.prediction, r.correct, views))
+                parts = [ExamplePart(p.color, list(p.descriptors), p.area, p.part) for p in v.parts]
+                views[m] = ExampleView(path, parts, list(v.mutual), v.mi,
+                                       _layers(path, v.parts) if path else {}, _on_part(v))
+                if path is not None and original is None:
+                    original, mask, legend = _sibling_files(path, m)
+            out.append(Example(r.image, r.prediction, r.correct, views, original, mask, legend))
         examples[label] = out
     if n_missing_overlays:
         warnings.append(f"{folder}: {n_missing_overlays} overlay file(s) named in images.jsonl were not found")
     # identity = folder names (unique on disk, used in URLs); display names come from the summary
+    per_image = {"image": [r.image for r in records], "label": [r.label for r in records], **cols}
     return Run(folder.parent.name, folder.name, folder, summary, classes, methods, len(records), ci, sample_means,
-               examples, warnings)
+               examples, warnings, per_image)
 
 
 def _load_star(args):

@@ -20,8 +20,9 @@ from markupsafe import Markup, escape
 from . import charts
 from .escape import json_script, md, yaml_str
 from .mkdocs_hooks import fragments_file
-from .tables import WRITERS, Table, fmt, signed
-from .views import method_label
+from .tables import WRITERS, Table, fmt, fmt_metric, signed
+from .datatables import metric_label
+from .views import method_label, metric_help
 
 
 def _finite(x) -> bool:
@@ -44,7 +45,7 @@ def make_env(templates: Path) -> jinja2.Environment:
     env.filters.update(md=md, css_color=css_color, yaml_str=yaml_str, json_script=json_script, signed=signed,
                        num=lambda v, d=2: fmt(v, "num", d), int=lambda v: fmt(v, "int"))
     env.tests["finite"] = _finite
-    env.globals.update(ml=method_label)
+    env.globals.update(ml=method_label, metric_label=metric_label, metric_help=metric_help, fmt_metric=fmt_metric)
     return env
 
 

@@ -6,6 +6,8 @@ import datetime as dt
 import hashlib
 import json
 import os
+import re
+import shlex
 import subprocess
 import sys
 from importlib import metadata
@@ -59,4 +61,65 @@ def provenance(options: dict, repo: Optional[Path]) -> dict:
                   "altair": _version("altair"), "vl-convert-python": _version("vl-convert-python"),
                   "vega": vlc.get_vega_version(), "vega-embed": vlc.get_vega_embed_version(),
                   "python": sys.version.split()[0]},
+    }
+
+
+_WINDOWS_ABS = re.compile(r"^[A-Za-z]:[\\/]")
+
+
+def public_value(value):
+    """``value`` (parsed JSON) with every absolute local path (``/...``, ``~/...``, ``C:\\...``) replaced by its file
+    name, so nothing of the build machine's file system is published."""
+    if isinstance(value, dict):
+        return {k: public_value(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [public_value(v) for v in value]
+    if isinstance(value, str) and (value.startswith(("/", "~")) or _WINDOWS_ABS.match(value)):
+        return value.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1]
+    return value
+
+
+def reproduce_command(summary) -> str:
+    """The ``mkbench compute`` command that recomputes a run (local files named by their file names; the data set
+    folder as ``DATASET_DIR``). Method settings that have no option are this mkbench version's defaults."""
+    cfg = public_value(summary.config or {})
+    model = cfg.get("model", {}) if isinstance(cfg.get("model"), dict) else {}
+    args = ["mkbench", "compute"]
+    if model.get("model_config"):
+        args += ["--model-config", model["model_config"]]
+    else:
+        args += ["--model", model.get("model") or summary.model]
+    pretrained = "none" if summary.untrained else public_value(summary.pretrained or "")
+    if pretrained:
+        args += ["--pretrained", pretrained]
+    args += ["--dataset-dir", "DATASET_DIR", "--dataset-name", summary.dataset,
+             "--descriptors", public_value(summary.provenance.descriptor_source) or "DESCRIPTORS.json"]
+    templates = cfg.get("templates", {}) if isinstance(cfg.get("templates"), dict) else {}
+    if templates.get("name"):
+        args += ["--templates", templates["name"]]
+    methods = (cfg.get("method") or {}).get("methods") if isinstance(cfg.get("method"), dict) else None
+    if methods:
+        args += ["--methods", ",".join(methods)]
+    args += ["--seed", str(summary.provenance.seed)]
+    if cfg.get("overlays_per_class") is not None:
+        args += ["--overlays", str(cfg["overlays_per_class"])]
+    args += ["--out", "results"]
+    return " ".join(shlex.quote(a) for a in args)
+
+
+def run_card(summary) -> dict:
+    """What a reproducibility card shows of one run: identity, full public configuration, command, model card."""
+    p = summary.provenance
+    cfg = public_value(summary.config or {})
+    templates = cfg.get("templates") if isinstance(cfg.get("templates"), dict) else {}
+    return {
+        "model": summary.model, "pretrained": "untrained (random weights)" if summary.untrained
+        else public_value(summary.pretrained), "weights": (cfg.get("model") or {}).get("weights")
+        if isinstance(cfg.get("model"), dict) else None,
+        "config_hash": p.config_hash, "config_json": json.dumps(cfg, indent=1, ensure_ascii=False, sort_keys=True),
+        "templates": list(templates.get("templates") or []), "templates_name": templates.get("name"),
+        "descriptors": public_value(p.descriptor_source), "descriptor_sha256": p.descriptor_sha256,
+        "command": reproduce_command(summary), "model_card": public_value(summary.model_info or {}),
+        "versions": {"mkbench": p.package_version, "open_clip": p.open_clip_version, "torch": p.torch_version},
+        "git_commit": p.git_commit, "device": p.device, "created": p.created, "seed": p.seed,
     }

@@ -34,15 +34,17 @@ from generator.errors import UserError
 from generator.resources import checkout_root, paper_dir, templates_dir
 
 from .assets import write_vendor_assets
-from .datatables import (class_table, compare_context, correlation_table, correlations, leaderboard_table,
-                         paper_cell, paper_label, paper_table)
+from .datatables import (class_table, compare_context, correlation_table, correlations, latex_paper_table,
+                         leaderboard_table, paper_cell, paper_label, paper_table, replication_chart_rows,
+                         replication_rows, replication_table)
+from .findings import leaderboard_findings, model_findings
 from .escape import unique_slugs
 from .ground_truth import class_rows as gt_class_rows
 from .ground_truth import ground_truth_table, model_rows as gt_model_rows, parts_table
 from .load import load_all
 from .pages import Writer, make_env
 from .paper import load_paper_data
-from .provenance import provenance
+from .provenance import provenance, public_value, run_card
 from .stats import quartiles
 from .views import dataset_view, method_label, top_concepts
 
@@ -145,8 +147,9 @@ class SiteBuilder:
         ds_slugs = unique_slugs(sorted(runs))
         datasets = [dataset_view(name, ds_slugs[name], rs, paper) for name, rs in sorted(runs.items())]
         prov = provenance(asdict(o), checkout_root())
-        prov["results"] = [{"dataset": ds.label, "model": mv.label, **mv.run.summary.provenance.model_dump(),
-                            "untrained": mv.untrained} for ds in datasets for mv in ds.models]
+        prov["results"] = [{"dataset": ds.label, "model": mv.label,
+                            **public_value(mv.run.summary.provenance.model_dump()), "untrained": mv.untrained}
+                           for ds in datasets for mv in ds.models]
         staging = Path(o.staging) if o.staging else Path(tempfile.mkdtemp(prefix="mkbench-site-"))
         if staging.exists() and o.staging:
             shutil.rmtree(staging)
@@ -155,6 +158,7 @@ class SiteBuilder:
         env = make_env(o.templates)
         common = {"site": prov, "datasets": datasets, "paper": paper, "search": o.search}
         w = Writer(docs, env, common)
+        self.prov = prov
         for ds in datasets:
             self._dataset(w, ds)
         self._flush(w)
@@ -220,24 +224,27 @@ class SiteBuilder:
                             width=220, height=max(120, 22 * len(ds.models))),
         }
         corr = correlations(ds, n_boot=o.n_boot, seed=o.seed)
-        corr_stem = w.table(f"{base}/tables/correlations", correlation_table(ds, corr))
+        corr_stem = w.table(f"{base}/tables/correlations", correlation_table(ds, corr), table_meta(ds, self.prov))
         # leaderboard
         board = leaderboard_table(ds)
-        w.table(f"{base}/tables/leaderboard", board, {"dataset": ds.label})
+        meta = table_meta(ds, self.prov)
+        w.table(f"{base}/tables/leaderboard", board, meta)
+        paper_tex = w.text(f"{base}/tables/leaderboard-paper.tex", latex_paper_table(ds, self.prov))
         gt_stem = None
         if ds.ground_truth:
-            gt_stem = w.table(f"{base}/tables/ground-truth", ground_truth_table(ds), {"dataset": ds.label})
+            gt_stem = w.table(f"{base}/tables/ground-truth", ground_truth_table(ds), meta)
         w.page(f"{base}/index.md", "dataset.md.j2", ds=ds, tables_stem=f"{base}/tables/leaderboard",
                families=sorted({m.family for m in ds.models if m.family}),
                data_values=sorted({m.pretraining_data for m in ds.models if m.pretraining_data}),
-               corr=corr, corr_stem=corr_stem, auc_chart=charts["auc"], gt_stem=gt_stem,
+               corr=corr, corr_stem=corr_stem, auc_chart=charts["auc"], gt_stem=gt_stem, paper_tex=paper_tex,
+               findings=leaderboard_findings(ds, corr, o.n_boot), **board_columns(ds),
                gt=[{"mv": mv, **r} for mv in ds.models for r in gt_model_rows(ds, mv)] if ds.ground_truth else [])
         w.page(f"{base}/charts.md", "charts.md.j2", ds=ds, charts=charts, corr=corr, tables_stem=corr_stem,
                fits=[(t.table, fam, f) for t in ds.paper_tables for fam, f in t.fits.items()])
         # model pages
         for mv in ds.models:
             ct = class_table(ds, mv)
-            stem = w.table(f"{base}/tables/classes-{mv.slug}", ct)
+            stem = w.table(f"{base}/tables/classes-{mv.slug}", ct, table_meta(ds, self.prov, [mv]))
             rows = [{"method": method_label(m), "step": i, "mi": v} for m, c in mv.curves.items()
                     for i, v in enumerate(c)]
             chart = w.chart(f"{base}/charts/models/{mv.slug}", "model_curve", rows,
@@ -251,6 +258,8 @@ class SiteBuilder:
                 gt = gt_model_rows(ds, mv)
                 parts = {"table": pt, "stem": w.table(f"{base}/tables/{pt.name}", pt)} if pt.rows else None
             w.page(f"{base}/models/{mv.slug}.md", "model.md.j2", ds=ds, mv=mv, chart=chart, tables_stem=stem,
+                   findings=model_findings(ds, mv), card=run_card(mv.run.summary),
+                   raw=self._raw_files(w, ds, mv),
                    strongest=ranked[:10], weakest=ranked[::-1][:10], rank_method=first,
                    shared={m: top_concepts(mv.run.classes, m) for m in ds.methods}, gt=gt, parts=parts)
         # class pages
@@ -274,15 +283,18 @@ class SiteBuilder:
             examples = []
             for mv in ds.models:
                 for ex in mv.run.examples.get(c, []):
-                    views = {}
-                    for m, v in ex.methods.items():
-                        src = None
-                        if v.overlay is not None:
-                            if v.overlay not in overlay_urls:
-                                overlay_urls[v.overlay] = w.copy(overlay_path(base, mv, v.overlay), v.overlay)
-                            src = overlay_urls[v.overlay]
-                        views[m] = {"src": src, "view": v}
-                    examples.append({"model": mv, "ex": ex, "views": views})
+                    def site_file(src):
+                        if src is None:
+                            return None
+                        if src not in overlay_urls:
+                            overlay_urls[src] = w.copy(overlay_path(base, mv, src), src)
+                        return overlay_urls[src]
+
+                    views = {m: {"src": site_file(v.overlay), "view": v,
+                                 "layers": {k: site_file(f) for k, f in v.layers.items()}}
+                             for m, v in ex.methods.items()}
+                    examples.append({"model": mv, "ex": ex, "views": views, "original": site_file(ex.original),
+                                     "mask": site_file(ex.mask)})
             images = sorted({e["ex"].image for e in examples})
             self._queue(f"{base}/classes/{slug}.md", "class.md.j2", ds=ds, cls=c, recs=ds.records.get(c, {}),
                    chart=chart, examples=examples, images=images,
@@ -292,7 +304,7 @@ class SiteBuilder:
         w.page(f"{base}/compare/index.md", "compare_index.md.j2", ds=ds, pairs=pairs)
         for a, b in pairs:
             self.pending.append((f"{base}/compare/{a.slug}--{b.slug}.md", "compare.md.j2",
-                                 functools.partial(compare_context, ds, a, b)))
+                                 functools.partial(compare_context, ds, a, b, n_boot=o.n_boot, seed=o.seed)))
 
     # -- site-wide pages ------------------------------------------------------------------------------
     def _site_pages(self, w: Writer, datasets, paper) -> None:
@@ -305,6 +317,13 @@ class SiteBuilder:
                          "rows": [[paper_cell(t, r, k, by_key.get((ds.name, r["model"])) if ds else None)
                                    for k in t.columns] for r in t.rows]})
         w.page("paper.md", "paper.md.j2", tables=ours)
+        rep = replication_rows(datasets)
+        rep_stem = w.table("tables/replication", replication_table(rep), {"provenance": _site_meta(self.prov)})
+        rep_chart = w.chart("charts/replication", "replication", replication_chart_rows(rep),
+                            "Ours against the paper's value per metric; dashed: y = x; vertical rules: our 95% "
+                            "interval; orange: the paper's value lies outside it", self.opts.static_charts != "none",
+                            width=220, height=220) if rep else None
+        w.page("replication.md", "replication.md.j2", rows=rep, stem=rep_stem, chart=rep_chart)
         w.page("cite.md", "cite.md.j2", site_url=self.opts.site_url)
         # the home page's example: the first overlay in data-set, model, class, image, method order
         first = next(((ds, mv, c, ex, m, v) for ds in datasets for mv in ds.models for c in ds.classes
@@ -334,6 +353,60 @@ class SiteBuilder:
             "<!doctype html><meta charset=utf-8><title>mkbench</title>"
             f'<meta http-equiv="refresh" content="0; url=v{version}/index.html">'
             f'<p>Latest version: <a href="v{version}/index.html">v{version}</a></p>\n', encoding="utf-8")
+
+
+    def _raw_files(self, w: Writer, ds, mv) -> list[dict]:
+        """The run's result files as downloads with their sha256: ``summary.json`` with local paths replaced by
+        file names (:func:`generator.report.provenance.public_value`), ``classes.json`` and ``images.jsonl`` as
+        they are."""
+        out = []
+        folder = mv.run.folder
+        base = f"{ds.name}/results/{mv.slug}"
+        summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+        text = json.dumps(public_value(summary), indent=1, ensure_ascii=False) + "\n"
+        rel = w.text(f"{base}/summary.json", text)
+        out.append({"name": "summary.json", "path": rel, "sha256": hashlib.sha256(text.encode()).hexdigest(),
+                    "bytes": len(text.encode()), "note": "local paths replaced by file names"})
+        for name in ("classes.json", "images.jsonl"):
+            src = folder / name
+            if src.is_file():
+                out.append({"name": name, "path": w.copy(f"{base}/{name}", src), "sha256": _sha256(src),
+                            "bytes": src.stat().st_size, "note": "as written by mkbench compute"})
+        return out
+
+
+def board_columns(ds) -> dict:
+    """The leaderboard's metric columns: the headline metric first, then top-1, then the rest; the compact default
+    shows the headline, top-1 and the other methods' AUC (MI and the model card behind "Show all columns")."""
+    keys = [ds.headline] + [k for k in ["top1"] + [f"{x}.{m}" for x in ("auc", "mi") for m in ds.methods]
+                            if k != ds.headline]
+    compact = [k for k in keys if k == ds.headline or k == "top1" or k.startswith("auc.")]
+    return {"board_keys": keys, "compact_keys": compact}
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _site_meta(prov: dict) -> dict:
+    return {k: prov.get(k) for k in ("version", "date", "commit", "config_hash")} | {"tools": prov.get("tools")}
+
+
+def table_meta(ds, prov: dict, models=None) -> dict:
+    """``meta`` of a JSON download: the site build, every run behind the table (public provenance), the units and
+    what the intervals are."""
+    from .views import METRIC_HELP
+
+    return {"dataset": ds.label, "site": _site_meta(prov),
+            "runs": [{"model": mv.label, "model_id": mv.id,
+                      **public_value(mv.run.summary.provenance.model_dump())} for mv in (models or ds.models)],
+            "units": {k: v[1] for k, v in METRIC_HELP.items()},
+            "intervals": "95% percentile bootstrap over images "
+                         f"({prov.get('config', {}).get('n_boot')} resamples, seed {prov.get('config', {}).get('seed')})"}
 
 
 def overlay_path(ds_name: str, mv, overlay: Path) -> str:

@@ -63,3 +63,47 @@ def quartiles(values) -> dict:
         return {}
     q = np.quantile(v, [0.0, 0.25, 0.5, 0.75, 1.0])
     return dict(zip(("min", "q1", "median", "q3", "max"), map(float, q)))
+
+
+def rank_groups(values, los, his, higher_better: bool = True) -> list[int]:
+    """Rank of each model from its point estimate and stored interval: 1 + the number of models whose interval
+    lies entirely on the better side of this model's interval (no overlap). Models whose intervals overlap can
+    share a rank, so ranks the data cannot separate are shown as ties (the Chatbot Arena / HELM convention).
+    A model without an interval (NaN) is ranked by its value against the others' intervals (its own interval is
+    taken as the point)."""
+    v = np.asarray(values, float)
+    lo = np.where(np.isfinite(np.asarray(los, float)), np.asarray(los, float), v)
+    hi = np.where(np.isfinite(np.asarray(his, float)), np.asarray(his, float), v)
+    if not higher_better:
+        lo, hi = -hi, -lo
+    return [int(1 + np.sum(lo > hi[i])) for i in range(len(v))]
+
+
+def t_interval(d, level: float = 0.95) -> Interval:
+    """Student-t interval of the mean of paired differences ``d`` (NaNs for fewer than 2 values)."""
+    from scipy import stats as st
+
+    d = np.asarray(d, float)
+    if len(d) < 2:
+        return Interval(math.nan, math.nan)
+    half = float(st.t.ppf(0.5 + level / 2, len(d) - 1) * d.std(ddof=1) / math.sqrt(len(d)))
+    return Interval(float(d.mean()) - half, float(d.mean()) + half)
+
+
+def cluster_bootstrap_mean(d, groups, n_boot: int = 1000, level: float = 0.95, seed: int = 0) -> Interval:
+    """Percentile-bootstrap interval of the mean of ``d`` resampling whole ``groups`` (classes) with replacement,
+    so images of one class, which are not independent, move together."""
+    d = np.asarray(d, float)
+    if len(d) == 0:
+        return Interval(math.nan, math.nan)
+    _, inv = np.unique(np.asarray(groups), return_inverse=True)
+    k = int(inv.max()) + 1
+    sums, counts = np.bincount(inv, d, k), np.bincount(inv, minlength=k).astype(float)
+    if k < 2 or n_boot <= 0:
+        return Interval(math.nan, math.nan)
+    rng = np.random.default_rng(seed)
+    idx = rng.integers(0, k, size=(n_boot, k))
+    means = sums[idx].sum(axis=1) / counts[idx].sum(axis=1)
+    a = (1 - level) / 2
+    lo, hi = np.quantile(means, [a, 1 - a])
+    return Interval(float(lo), float(hi))

@@ -17,12 +17,29 @@ from typing import Any, Optional
 from .escape import latex
 
 
+# decimals of each metric, everywhere (pages, findings, CSV-free downloads: LaTeX), as the paper prints them
+DIGITS = {"top1": 2, "mi": 2, "auc": 2}
+
+
+def metric_digits(key: str) -> int:
+    return DIGITS.get(key.partition(".")[0], 2)
+
+
+def fmt_metric(value, key: str, signed: bool = False) -> str:
+    """The one formatter of a metric value on the site, in findings and in the LaTeX export."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    d = metric_digits(key)
+    return f"{value:+.{d}f}" if signed else f"{value:.{d}f}"
+
+
 @dataclass
 class Column:
     key: str
     label: str
     kind: str = "text"      # "text" | "num" | "int"
     digits: int = 2
+    unit: str = ""          # stated in the JSON download
 
 
 @dataclass
@@ -86,7 +103,8 @@ def to_csv(table: Table) -> str:
 
 def to_json(table: Table, meta: Optional[dict] = None) -> str:
     doc = {"title": table.title, "caption": table.caption,
-           "columns": [{"key": c.key, "label": c.label, "kind": c.kind} for c in table.columns],
+           "columns": [{"key": c.key, "label": c.label, "kind": c.kind, **({"unit": c.unit} if c.unit else {})}
+                       for c in table.columns],
            "rows": [{c.key: _plain(row.get(c.key)) for c in table.columns} for row in table.rows]}
     if meta:
         doc["meta"] = meta
@@ -94,9 +112,10 @@ def to_json(table: Table, meta: Optional[dict] = None) -> str:
 
 
 def to_latex(table: Table) -> str:
-    """A booktabs ``tabular`` (needs ``\\usepackage{booktabs}``)."""
+    """A booktabs ``tabular`` (needs ``\\usepackage{booktabs}``, stated in its first comment lines)."""
     align = "".join("r" if c.kind in ("num", "int") else "l" for c in table.columns)
-    lines = [f"% {latex(table.title)}", "\\begin{tabular}{" + align + "}", "\\toprule",
+    lines = [f"% {latex(table.title)}", "% Needs \\usepackage{booktabs} (nothing else).",
+             "\\begin{tabular}{" + align + "}", "\\toprule",
              " & ".join(latex(c.label) for c in table.columns) + " \\\\", "\\midrule"]
     for row in table.rows:
         lines.append(" & ".join(latex(fmt(row.get(c.key), c.kind, c.digits)).replace("–", "--")

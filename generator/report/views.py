@@ -5,7 +5,8 @@
   this data set, the paper's value and our difference.
 * :func:`dataset_view` - models, classes (union over runs), per-class records per model, class slugs, whether
   any run has ground-truth part metrics.
-* :func:`compare_rows` - per-class differences between two models (spec §2.6 AUC, top-1, mutual concepts).
+* :func:`compare_rows` - per-class differences between two models (AUC, top-1, mutual concepts).
+* :func:`headline_metric`, :data:`METRIC_HELP` - what the leaderboard ranks by and what each metric measures.
 """
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from typing import Optional
 from .escape import unique_slugs
 from .load import Run, ordered_methods
 from .paper import PaperData
+from .stats import rank_groups
 
 METHOD_LABELS = {"pca": "PCA", "kmeans": "K-means"}
 # summary.model_info keys accepted for each card field (the first present wins)
@@ -30,6 +32,36 @@ INFO_KEYS = {
 
 def method_label(m: str) -> str:
     return METHOD_LABELS.get(m, m)
+
+
+# what each metric measures and which way is better (header tooltips, findings, download units)
+METRIC_HELP = {
+    "top1": ("Zero-shot top-1 accuracy: share of images whose predicted class is the true class", "%",
+             "higher is better"),
+    "mi": ("Mutual information between the vision and the language concepts of an image with all concepts kept "
+           "(log of the product of both set sizes and their matches), mean over images", "nats", "higher is better"),
+    "auc": ("Area under the MI-dynamics curve: how slowly the shared information falls as the most important vision "
+            "concepts are removed one by one; mean over images", "nats", "higher is better (stronger shared "
+            "knowledge)"),
+}
+
+
+def metric_help(key: str) -> str:
+    """Tooltip text of metric ``key`` (``top1``, ``mi.pca``, ``auc.kmeans``)."""
+    metric, _, method = key.partition(".")
+    what, unit, better = METRIC_HELP[metric]
+    parts = f", with {method_label(method)} parts" if method else ""
+    return f"{what}{parts}. Unit: {unit}; {better}."
+
+
+def metric_unit(key: str) -> str:
+    return METRIC_HELP[key.partition(".")[0]][1]
+
+
+def headline_metric(methods) -> str:
+    """The metric a data set's leaderboard ranks by: the AUC of its first part method (the paper's measure of
+    shared knowledge), else top-1."""
+    return f"auc.{methods[0]}" if methods else "top1"
 
 
 def _info(info: dict, field_name: str):
@@ -108,6 +140,8 @@ class ModelView:
     metrics: dict[str, Metric]
     curves: dict[str, list[float]]
     run: Run = field(repr=False)
+    rank: Optional[int] = None        # by the data set's headline metric (:func:`generator.report.stats.rank_groups`)
+    rank_shared: int = 1              # how many models hold this rank
 
 
 def model_view(run: Run, slug: str, paper: PaperData, tables: Optional[list] = None) -> ModelView:
@@ -165,6 +199,8 @@ class DatasetView:
     records: dict[str, dict[str, object]]   # class -> model id -> ClassRecord
     paper_tables: list
     ground_truth: bool = False              # some run has ground-truth part metrics (data set with part masks)
+    headline: str = "top1"                  # metric the leaderboard ranks by (:func:`headline_metric`)
+    ranked: list = field(default_factory=list)   # models by rank, then headline value (descending), then id
 
 
 def dataset_view(name: str, slug: str, runs: list[Run], paper: PaperData) -> DatasetView:
@@ -183,8 +219,16 @@ def dataset_view(name: str, slug: str, runs: list[Run], paper: PaperData) -> Dat
                 records[c.name] = {}
             records[c.name][r.model_id] = c
     ground_truth = any(has_ground_truth(r.summary) for r in runs)
+    headline = headline_metric(methods)
+    with_metric = [mv for mv in models if headline in mv.metrics]
+    ranks = rank_groups([mv.metrics[headline].value for mv in with_metric],
+                        [mv.metrics[headline].lo for mv in with_metric], [mv.metrics[headline].hi for mv in with_metric])
+    for mv, r in zip(with_metric, ranks):
+        mv.rank, mv.rank_shared = r, ranks.count(r)
+    ranked = sorted(models, key=lambda mv: (mv.rank is None, mv.rank or 0,
+                                            -(mv.metrics[headline].value if headline in mv.metrics else 0), mv.id))
     return DatasetView(name, label, slug, models, methods, classes, unique_slugs(classes), records, tables,
-                       ground_truth)
+                       ground_truth, headline, ranked)
 
 
 def _mutual(rec, method: str) -> list[str]:

@@ -28,7 +28,7 @@ from generator.registry.descriptors import load_pool
 from generator.runner import records as rec
 from generator.runner.device import apply_precision, effective_precision, resolve_device
 from generator.runner.merge import merge
-from generator.runner.overlays import write_overlay
+from generator.runner.overlays import write_mask, write_original, write_overlay
 from generator.runner.shards import read_shard, shard_path, write_shard
 from generator.runner.units import WorkUnit, class_files, make_units, overlay_names
 
@@ -298,6 +298,12 @@ def run_unit(p: Plan, unit: WorkUnit, engine: _Engine) -> dict:
     for j, (rel, e) in enumerate(zip(unit.files, explanations)):
         overlays = {}
         if j < req.overlays_per_class:
+            name = names[j]
+            write_original(p.results_dir / "overlays" / "original" / name, raw[j])
+            if p.dataset.part_masks is not None:
+                masks = p.dataset.part_masks
+                write_mask(p.results_dir / "overlays" / "mask" / name, raw[j], masks.mask(rel, raw.shape[1]),
+                           masks.part_names)
             for method, m in e.methods.items():
                 overlays[method] = f"overlays/{method}/{names[j]}"
                 write_overlay(p.results_dir / overlays[method], raw[j], m.part_map)

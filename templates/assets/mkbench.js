@@ -5,7 +5,31 @@
 (function () {
   "use strict";
 
+  // the ~900 KB Vega bundle is loaded only by pages that have a chart, from beside this script
+  var SELF = document.currentScript && document.currentScript.src;
+  var vegaLoading = null;
+  function withVega(done) {
+    if (typeof window.vegaEmbed === "function" || !SELF || vegaLoading === true) return done();
+    if (!vegaLoading) {
+      vegaLoading = [];
+      var s = document.createElement("script");
+      s.src = SELF.replace(/mkbench\/mkbench\.js(\?.*)?$/, "vendor/vega/vega-bundle.js");
+      s.onload = s.onerror = function () {
+        var waiting = vegaLoading;
+        vegaLoading = true;
+        waiting.forEach(function (f) { f(); });
+      };
+      document.head.appendChild(s);
+    }
+    vegaLoading.push(done);
+  }
+
   function renderCharts(root) {
+    if (!root.querySelector("figure.mk-chart")) return;
+    withVega(function () { drawCharts(root); });
+  }
+
+  function drawCharts(root) {
     root.querySelectorAll("figure.mk-chart").forEach(function (fig) {
       var target = fig.querySelector(".mk-vega");
       var src = fig.querySelector("script.mk-spec");

@@ -71,7 +71,7 @@ def test_leaderboard_reports_it_next_to_the_chart(built_site, demo_family):
 def _row(**kw):
     row = {"method": "pca", "family": ALL_MODELS, "all": True, "n": 5, "ci_level": 0.95, "reason": None,
            "pearson": -0.41, "pearson.lo": -0.9, "pearson.hi": 0.3, "pearson.p": 0.5,
-           "spearman": -0.8, "spearman.lo": -1.0, "spearman.hi": -0.2, "spearman.p": 0.1}
+           "spearman": -0.8, "spearman.lo": -1.0, "spearman.hi": -0.2, "spearman.p": 0.01}
     row.update(kw)
     return row
 
@@ -79,8 +79,11 @@ def _row(**kw):
 def test_sentences_report_what_comes_out():
     s = correlation_sentence(_row(), "ImageNet")
     assert s.startswith("Across the 5 models on ImageNet, the correlation between AUC (PCA parts) and zero-shot "
-                        "top-1 is Pearson r = -0.41 (95% CI [-0.90, 0.30]), Spearman ρ = -0.80 (95% CI [-1.00, -0.20]).")
+                        "top-1 is Pearson r = -0.41 (95% interval [-0.90, 0.30], p = ")
     assert "The Pearson interval includes zero; the Spearman interval excludes zero." in s
+    assert "With only 5 models the intervals are wide: weak evidence at best." in s
+    three = correlation_sentence(_row(n=3, pearson=0.9, spearman=1.0), "x")
+    assert "With 3 models no interval or p-value can be given" in three
     two = correlation_sentence(_row(n=2, pearson=1.0, spearman=1.0, family="ViT", all=False), "x")
     assert "2 models of family ViT" in two and "by construction" in two and "interval includes" not in two
     none = correlation_sentence(_row(n=3, pearson=None, spearman=None, reason="AUC or top-1 is the same for every "

@@ -113,13 +113,17 @@ def test_class_page_has_overlays_legends_and_curve(built_site):
     site = built_site["site"]
     page = site / "shapes" / "classes" / "50-of-5-1-x-y-z-triangle.html"
     t = scan(page)
-    imgs = [a["src"] for tag, a in t.tags if tag == "img" and "/overlays/" in a.get("src", "")]
-    assert len(imgs) == 2 * 2 * 2  # 2 models x 2 example images x 2 methods
-    for src in imgs:
-        data = (page.parent / src).read_bytes()
+    imgs = [a for tag, a in t.tags if tag == "img" and "/overlays/" in a.get("src", "")]
+    bases = [a["src"] for a in imgs if "mk-base" in a.get("class", "")]
+    assert len(bases) == 2 * 2 * 2  # 2 models x 2 example images x 2 methods
+    originals = [a["src"] for a in imgs if "mk-px" == a.get("class", "")]
+    assert len(originals) == 2 * 2 and not any("mk-mask" in a.get("class", "") for a in imgs)  # no masks here
+    for a in imgs:
+        data = (page.parent / a["src"]).read_bytes()
         assert data[:8] == b"\x89PNG\r\n\x1a\n"
     html = page.read_text()
-    assert html.count('class="mk-swatch"') >= len(imgs)
+    assert html.count('class="mk-swatch"') >= len(bases)
+    assert html.count('class="mk-px mk-layer"') == html.count("<li data-part=")   # one hover layer per legend entry
     spec = json.loads(next(s for s in t.scripts if '"datasets"' in s))
     models = {r["model"] for r in spec["datasets"]["rows"]}
     assert models == {"tiny-rn (untrained)", "tiny-vit (untrained)"}

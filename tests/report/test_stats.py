@@ -40,3 +40,13 @@ def test_fit_and_quartiles():
     slope, intercept = linear_fit(x, [11.24 * v + 25.97 for v in x])
     assert abs(slope - 11.24) < 1e-9 and abs(intercept - 25.97) < 1e-9
     assert quartiles([1, 2, 3, 4, 5])["median"] == 3
+
+
+def test_rank_groups_ties_models_whose_intervals_overlap():
+    from generator.report.stats import rank_groups
+
+    # A [8, 10] clearly above C [1, 3]; B [6, 8.5] overlaps A; D has no interval (value 2, inside C's)
+    values, los, his = [9, 7, 2, 2], [8, 6, 1, float("nan")], [10, 8.5, 3, float("nan")]
+    assert rank_groups(values, los, his) == [1, 1, 3, 3]
+    assert rank_groups(values, los, his, higher_better=False) == [3, 3, 1, 1]
+    assert rank_groups([5, 4, 3], [4.9, 3.9, 2.9], [5.1, 4.1, 3.1]) == [1, 2, 3]   # disjoint: distinct ranks
