@@ -1,8 +1,9 @@
-"""Statistics for the site: bootstrap confidence intervals over images, linear fits and quartiles (the AUC-top-1
+"""Statistics for the site: bootstrap confidence intervals over images, rank groups from those intervals, paired
+differences (Student-t per class, class-resampling bootstrap overall), linear fits and quartiles (the AUC-top-1
 correlation across models is :func:`generator.evaluation.family.family_correlation`'s, see
 :func:`generator.report.datatables.correlations`).
 
-Bootstrap (spec §2.6, dataset level): the reported MI is point 0 of the zero-padded mean curve, i.e. the mean of
+Bootstrap (paper §3, dataset level): the reported MI is point 0 of the zero-padded mean curve, i.e. the mean of
 the images' first points, and the AUC is the mean of that curve, i.e. the mean over images of
 ``sum(curve_i) / P`` with ``P`` the padded length. Top-1 is the mean of ``correct``. All three are therefore means
 of one number per image, so one resampling of the images (percentile bootstrap, ``n_boot`` resamples, fixed
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -79,14 +81,19 @@ def rank_groups(values, los, his, higher_better: bool = True) -> list[int]:
     return [int(1 + np.sum(lo > hi[i])) for i in range(len(v))]
 
 
-def t_interval(d, level: float = 0.95) -> Interval:
-    """Student-t interval of the mean of paired differences ``d`` (NaNs for fewer than 2 values)."""
+@lru_cache(maxsize=4096)
+def _t_quantile(q: float, df: int) -> float:
     from scipy import stats as st
 
+    return float(st.t.ppf(q, df))
+
+
+def t_interval(d, level: float = 0.95) -> Interval:
+    """Student-t interval of the mean of paired differences ``d`` (NaNs for fewer than 2 values)."""
     d = np.asarray(d, float)
     if len(d) < 2:
         return Interval(math.nan, math.nan)
-    half = float(st.t.ppf(0.5 + level / 2, len(d) - 1) * d.std(ddof=1) / math.sqrt(len(d)))
+    half = _t_quantile(0.5 + level / 2, len(d) - 1) * float(d.std(ddof=1)) / math.sqrt(len(d))
     return Interval(float(d.mean()) - half, float(d.mean()) + half)
 
 
