@@ -28,6 +28,7 @@ def find_runs(root: Path) -> list[Path]:
 def check_run(folder: Path) -> list[str]:
     """Problems of one run folder (empty when valid)."""
     from generator.results.io import read_classes, read_images, read_summary
+    from generator.results.metrics import top1 as top1_of
 
     missing = [f for f in FILES if not (folder / f).is_file()]
     if missing:
@@ -54,7 +55,7 @@ def check_run(folder: Path) -> list[str]:
         bad = sum(1 for n in names if n != methods)
         if bad:
             problems.append(f"{bad} records in {where} do not hold the summary's methods {sorted(methods)}")
-    top1 = 100.0 * sum(r.correct for r in images) / len(images) if images else 0.0
+    top1 = top1_of(r.correct for r in images)
     if not math.isclose(top1, summary.top1, abs_tol=1e-6):
         problems.append(f"summary.top1 = {summary.top1} but the image records give {top1}")
     wrong = sum(1 for r in images if r.correct and r.prediction != r.label)  # names may repeat: only this way

@@ -6,13 +6,15 @@ from typing import Sequence
 
 import numpy as np
 
+from generator.results.metrics import top1 as top1_of
+
 
 def top1(predictions: Sequence[int], labels: Sequence[int]) -> float:
     """Top-1 accuracy in % (0.0 for no images)."""
     p, y = np.asarray(predictions), np.asarray(labels)
     if p.shape != y.shape:
         raise ValueError(f"top1: {p.shape[0] if p.ndim else 0} predictions for {y.shape[0] if y.ndim else 0} labels")
-    return float(100.0 * (p == y).mean()) if len(p) else 0.0
+    return top1_of((p == y).tolist())
 
 
 def topk(logits: np.ndarray, labels: Sequence[int], k: int = 5) -> float:

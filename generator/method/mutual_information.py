@@ -1,4 +1,4 @@
-"""Mutual information between vision and language concepts, MI dynamics and AUC (spec §2.5-2.6;
+"""Mutual information between vision and language concepts and MI dynamics (spec §2.5-2.6;
 paper §3.2-3.3, Eq. 1 and App. B Eq. 9; official ``get_intersection`` / ``get_deletion_score`` /
 ``get_mean_scores`` / ``get_statistics``).
 
@@ -6,6 +6,9 @@ The implemented score follows the official code and App. B: ``MI = log Lv + log 
 the joint distribution is the normalised contingency table of exact descriptor-id matches, and MI = 0
 when nothing matches. Since both sets hold unique ids this equals ``log(Lv * LT * m)`` for m >= 1
 matches. (Eq. 1 of the main text writes ``-H(X,Y)``; the paper's numbers need ``+``.)
+
+The aggregation of the image curves into class and data-set numbers (zero-padded mean curves, MI = point 0, AUC =
+mean of the curve) is a formula of the stored results: :mod:`generator.results.metrics`.
 """
 from __future__ import annotations
 
@@ -44,20 +47,3 @@ def mi_curve(x_ordered: Sequence[int], y: Sequence[int]) -> list[float]:
         x[i] = DUMMY
         curve.append(mutual_information(x, y))
     return curve
-
-
-def mean_curve(curves: Sequence[Sequence[float]], length: int | None = None) -> list[float]:
-    """Zero-pad every curve to ``length`` (default: the longest) and average element-wise."""
-    if not curves:
-        return []
-    n = max(len(c) for c in curves) if length is None else length
-    padded = np.zeros((len(curves), n), dtype=np.float64)
-    for i, c in enumerate(curves):
-        c = list(c)[:n]
-        padded[i, : len(c)] = c
-    return padded.mean(axis=0).tolist()
-
-
-def auc(curve: Sequence[float]) -> float:
-    """AUC = mean of the curve's points (rectangle rule on a normalised x axis)."""
-    return float(np.mean(curve)) if len(curve) else 0.0

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from generator.evaluation.family import family_correlation
+from generator.results.metrics import CURVE_METRICS, METRICS, metric_keys
 
 from .ground_truth import GROUNDING, LABELS as GT_LABELS, LOCALISATION
 from .stats import cluster_bootstrap_mean, linear_fit, t_interval
@@ -22,7 +23,7 @@ def leaderboard_table(ds) -> Table:
             Column("paper_name", "Paper name"), Column("family", "Family"), Column("architecture", "Architecture"),
             Column("pretraining_data", "Pretraining data"), Column("resolution", "Resolution"),
             Column("params_m", "Params (M)", "num", 1), Column("n_images", "Images", "int")]
-    keys = ["top1"] + [f"{k}.{m}" for k in ("mi", "auc") for m in ds.methods]
+    keys = metric_keys(ds.methods)
     for key in keys:
         label, unit, d = metric_label(key), metric_unit(key), metric_digits(key)
         cols += [Column(key, label, "num", d, unit), Column(f"{key}.lo", f"{label} CI low", "num", d, unit),
@@ -87,7 +88,7 @@ def latex_paper_table(ds, site: dict, keys=None) -> str:
 def class_table(ds, mv) -> Table:
     cols = [Column("class", "Class"), Column("n_images", "Images", "int"), Column("top1", "Top-1 (%)", "num")]
     for m in ds.methods:
-        cols += [Column(f"{k}.{m}", metric_label(f"{k}.{m}"), "num") for k in ("mi", "auc")]
+        cols += [Column(f"{k}.{m}", metric_label(f"{k}.{m}"), "num") for k in CURVE_METRICS]
     if ds.ground_truth:
         for m in ds.methods:
             cols += [Column(f"gt.{m}.{k}", f"{GT_LABELS[k]} {method_label(m)}", "num", 3)
@@ -214,7 +215,7 @@ TEXT_COLUMNS = {"family": "Family", "model": "Model", "data": "Data", "group": "
 def metric_label(key: str) -> str:
     """Display label of a metric key: ``top1`` -> "Top-1 (%)", ``mi.pca`` -> "MI PCA", ``auc`` -> "AUC"."""
     metric, _, method = key.partition(".")
-    label = "Top-1 (%)" if metric == "top1" else metric.upper()
+    label = METRICS[metric].label if metric in METRICS else metric.upper()
     return f"{label} {method_label(method)}" if method else label
 
 

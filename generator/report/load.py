@@ -17,6 +17,7 @@ from typing import Optional
 import numpy as np
 
 from generator.errors import UserError
+from generator.results import metrics
 from generator.results.io import read_classes, read_images, read_summary
 from generator.results.schema import ClassRecord, Summary
 
@@ -137,6 +138,12 @@ def _resolve(rel: Optional[str], folder: Path, root: Path) -> Optional[Path]:
     return None
 
 
+def _stored(summary: Summary, key: str) -> float:
+    """The value ``summary`` stores for a metric key (``top1``, ``mi.pca``, ...)."""
+    metric, method = metrics.split_key(key)
+    return summary.top1 if method is None else getattr(summary.methods[method], metric)
+
+
 def load_run(folder, root, n_boot: int = 1000, n_examples: int = 2, seed: int = 0) -> Run:
     """Read one run folder and reduce it (see the module docstring)."""
     folder, root = Path(folder), Path(root)
@@ -155,19 +162,18 @@ def load_run(folder, root, n_boot: int = 1000, n_examples: int = 2, seed: int = 
     else:
         methods_ci = methods
 
-    cols = {"top1": np.array([100.0 * r.correct for r in records])}
+    # one share per image of each stored metric (results.metrics: their means are the stored values)
+    cols = {"top1": np.array([metrics.image_top1(r.correct) for r in records])}
     for m in methods_ci:
         pad = max([len(summary.methods[m].curve)] + [len(r.methods[m].curve) for r in records])
-        cols[f"mi.{m}"] = np.array([r.methods[m].curve[0] if r.methods[m].curve else r.methods[m].mi
-                                    for r in records])
-        cols[f"auc.{m}"] = np.array([sum(r.methods[m].curve) / pad for r in records])
+        cols[f"mi.{m}"] = np.array([metrics.image_mi(r.methods[m].curve, r.methods[m].mi) for r in records])
+        cols[f"auc.{m}"] = np.array([metrics.image_auc(r.methods[m].curve, pad) for r in records])
     keys = list(cols)
     matrix = np.stack([cols[k] for k in keys], axis=1) if records else np.zeros((0, len(keys)))
     intervals = bootstrap_means(matrix, n_boot=n_boot, seed=seed)
     ci = dict(zip(keys, intervals))
     sample_means = {k: float(matrix[:, i].mean()) if len(matrix) else float("nan") for i, k in enumerate(keys)}
-    stated = {"top1": summary.top1, **{f"{k}.{m}": getattr(summary.methods[m], k) for m in methods_ci
-                                       for k in ("mi", "auc")}}
+    stated = {k: _stored(summary, k) for k in metrics.metric_keys(methods_ci)}
     off = [k for k, v in stated.items() if records and abs(v - sample_means[k]) > 1e-6 * max(1.0, abs(v))]
     if off:
         warnings.append(f"{folder}: summary.json disagrees with images.jsonl on {off}; the intervals are computed "

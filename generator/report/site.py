@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Callable, Optional
 
 from generator.errors import UserError
+from generator.results.metrics import CURVE_METRICS
 from generator.resources import checkout_root, paper_dir, templates_dir
 
 from .assets import write_vendor_assets
@@ -207,7 +208,7 @@ class SiteBuilder:
         dist = []
         for mv in ds.models:
             for m in ds.methods:
-                for metric in ("mi", "auc"):
+                for metric in CURVE_METRICS:
                     vals = [getattr(c.methods[m], metric) for c in mv.run.classes if m in c.methods]
                     q = quartiles(vals)
                     if q:

@@ -14,6 +14,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Optional
 
+from generator.results.metrics import metric_keys, split_key
+
 from .escape import unique_slugs
 from .load import Run, ordered_methods
 from .paper import PaperData
@@ -165,10 +167,10 @@ def model_view(run: Run, slug: str, paper: PaperData, tables: Optional[list] = N
                 m.paper_note = table.table
         return m
 
-    metrics = {"top1": metric("top1", s.top1, "top1", None)}
-    for meth in ordered_methods(s.methods):
-        metrics[f"mi.{meth}"] = metric(f"mi.{meth}", s.methods[meth].mi, "mi", meth)
-        metrics[f"auc.{meth}"] = metric(f"auc.{meth}", s.methods[meth].auc, "auc", meth)
+    metrics = {}
+    for key in metric_keys(ordered_methods(s.methods)):
+        name, meth = split_key(key)
+        metrics[key] = metric(key, s.top1 if meth is None else getattr(s.methods[meth], name), name, meth)
     label = f"{s.model} ({weights_tag(s.pretrained, s.untrained)})" if s.pretrained or s.untrained else s.model
     return ModelView(
         id=run.model_id, slug=slug, name=s.model, pretrained=weights_tag(s.pretrained), label=label,

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from generator.provenance import device_name, make_provenance
 from generator.results.io import write_json, write_jsonl
+from generator.results.metrics import top1 as top1_of
 from generator.results.schema import ClassesFile, Summary
 from generator.runner import records as rec
 
@@ -20,7 +21,7 @@ def merge(results_dir: Path, p, shards: list[dict], config_hash: str, config: di
     classes = [s["class"] for s in shards]
     methods = list(p.cfg.methods)
     n = len(images)
-    top1 = 100.0 * sum(r.correct for r in images) / n if n else 0.0
+    top1 = top1_of(r.correct for r in images)
     model_info = next((s["model_info"] for s in shards if s.get("model_info")), {})
     crf_used = any(s.get("crf_used", False) for s in shards)
     req = p.request

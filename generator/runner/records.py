@@ -2,7 +2,7 @@
 
 Aggregation choices:
 * class and dataset curves are the zero-padded element-wise mean of the image curves
-  (:func:`mean_curve`), padded to ``max_curve_length`` = topk_per_part * n_parts + 1 (16 for the paper's
+  (:func:`generator.results.metrics.mean_curve`), padded to ``max_curve_length`` = topk_per_part * n_parts + 1 (16 for the paper's
   settings: the official code pads to that maximum, so curves of different classes/models align and
   AUCs compare); MI = point 0 of the mean curve; AUC = :func:`auc` of the mean curve (spec §2.6);
 * top-1 is in %;
@@ -18,7 +18,7 @@ from typing import Sequence
 
 import numpy as np
 
-from generator.method.mutual_information import auc, mean_curve
+from generator.results.metrics import curve_stats, top1 as top1_of
 from generator.results.schema import (ClassRecord, ConceptCount, ImageRecord, MethodClassResult,
                                       MethodImageResult, MethodSummary, PartRecord, VisionConcept)
 from generator.runner.ground_truth import aggregate as aggregate_gt
@@ -64,17 +64,12 @@ def _top(counter: Counter, n: int = TOP_CONCEPTS) -> list[ConceptCount]:
     return [ConceptCount(descriptor=d, count=c) for d, c in ranked]
 
 
-def _curve_stats(curves: list[list[float]], length: int) -> tuple[float, float, list[float]]:
-    curve = mean_curve(curves, length=max([length] + [len(c) for c in curves]))
-    return (curve[0] if curve else 0.0), auc(curve), curve
-
-
 def class_record(name: str, records: list[ImageRecord], methods: Sequence[str], curve_length: int,
                  **extra) -> ClassRecord:
     out = {}
     for method in methods:
         results = [r.methods[method] for r in records]
-        mi, area, curve = _curve_stats([r.curve for r in results], curve_length)
+        mi, area, curve = curve_stats([r.curve for r in results], curve_length)
         mutual, vision_only, language_only = Counter(), Counter(), Counter()
         for r in results:
             shared = set(r.mutual)
@@ -84,9 +79,7 @@ def class_record(name: str, records: list[ImageRecord], methods: Sequence[str], 
         out[method] = MethodClassResult(mi=mi, auc=area, curve=curve, mutual_concepts=_top(mutual),
                                         vision_concepts=_top(vision_only), language_concepts=_top(language_only),
                                         ground_truth=aggregate_gt([r.ground_truth for r in results]))
-    n = len(records)
-    top1 = 100.0 * sum(r.correct for r in records) / n if n else 0.0
-    return ClassRecord(name=name, n_images=n, top1=top1, methods=out,
+    return ClassRecord(name=name, n_images=len(records), top1=top1_of(r.correct for r in records), methods=out,
                        ground_truth_baseline=baseline_aggregate(records), **extra)
 
 
@@ -98,7 +91,7 @@ def baseline_aggregate(records: list[ImageRecord]) -> dict | None:
 def method_summaries(records: list[ImageRecord], methods: Sequence[str], curve_length: int) -> dict[str, MethodSummary]:
     out = {}
     for method in methods:
-        mi, area, curve = _curve_stats([r.methods[method].curve for r in records], curve_length)
+        mi, area, curve = curve_stats([r.methods[method].curve for r in records], curve_length)
         out[method] = MethodSummary(mi=mi, auc=area, curve=curve,
                                     ground_truth=aggregate_gt([r.methods[method].ground_truth for r in records]))
     return out

@@ -10,7 +10,7 @@ import pytest
 from generator.errors import UserError
 from generator.hashing import stable_hash
 from generator.method.config import MethodConfig
-from generator.method.mutual_information import mean_curve
+from generator.results.metrics import mean_curve
 from generator.registry.descriptors import load_pool
 from generator.results.io import read_classes, read_images, read_summary
 from generator.runner.compute import ComputeRequest, compute
