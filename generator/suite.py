@@ -17,6 +17,7 @@ are expanded)::
     models:
       - {name: ViT-B-32, pretrained: openai}
       - {name: my-arch, model_config: configs/my-arch.json, pretrained: ckpt/my-arch.safetensors}
+                            # or `models: paper`: the paper's 13 models (data/paper/models.json, spec §3.1)
     datasets:
       - name: imagenet
         dir: /data/imagenet/val
@@ -403,12 +404,19 @@ def _generate(value, where: str) -> Optional[dict]:
     return dict(value)
 
 
+PAPER_MODELS_ENTRY = "paper"  # `models: paper` = the 13 models of data/paper/models.json, in its order
+
+
 def parse_suite(data, base: Path = Path("."), source: Optional[str] = None) -> Suite:
     """Validate ``data`` (the YAML's mapping) and build the frozen :class:`Suite`; UserError (one line naming the
     file, the key and the fix) on the first problem."""
     where = source or "suite"
     if not isinstance(data, dict):
         raise UserError(f"{where}: a suite must be a YAML mapping with `models` and `datasets`")
+    if data.get("models") == PAPER_MODELS_ENTRY:  # the paper's 13 models, from their one table
+        from generator.registry.paper import paper_models
+
+        data = {**data, "models": [{"name": m.model, "pretrained": m.pretrained} for m in paper_models().values()]}
     try:
         raw = RawSuite.model_validate(data)
     except ValidationError as e:

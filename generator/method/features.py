@@ -26,52 +26,13 @@ from typing import Callable
 import torch
 import torch.nn.functional as F
 
-from generator.errors import UserError
+from generator.registry.towers import TOWER_KINDS, UnsupportedTower, tower_kind  # noqa: F401 (re-exported)
 
 
 @dataclass
 class EncodedImages:
     embeds: torch.Tensor   # (B, D) L2-normalised image embeddings (the model's encode_image output, normalised)
     patches: torch.Tensor  # (B, h, w, C) float32 patch features of the chosen facet (CNN: last stage map)
-
-
-class UnsupportedTower(UserError, ValueError):
-    """The model's vision tower (or the requested facet) is not supported."""
-
-
-# ----------------------------------------------------------------------------------------------------------------
-# Tower kinds: class of model.visual -> resolver(visual) -> kind (or None when the class alone does not decide).
-
-def _timm_kind(visual) -> str | None:
-    from timm.models.convnext import ConvNeXt
-    return "timm_convnext" if isinstance(getattr(visual, "trunk", None), ConvNeXt) else None
-
-
-def _tower_registry() -> dict[type, Callable]:
-    from open_clip.modified_resnet import ModifiedResNet
-    from open_clip.timm_model import TimmModel
-    from open_clip.transformer import VisionTransformer
-    return {VisionTransformer: lambda v: "vit", ModifiedResNet: lambda v: "modified_resnet", TimmModel: _timm_kind}
-
-
-TOWER_KINDS = ("vit", "modified_resnet", "timm_convnext")
-
-
-def tower_kind(model) -> str:
-    """'vit' | 'modified_resnet' | 'timm_convnext' (raises :class:`UnsupportedTower`, a ValueError, otherwise)."""
-    visual = getattr(model, "visual", model)
-    registry = _tower_registry()
-    for cls in type(visual).__mro__:
-        if cls in registry:
-            kind = registry[cls](visual)
-            if kind is not None:
-                return kind
-    trunk = getattr(visual, "trunk", None)
-    what = type(visual).__name__ + (f" (trunk {type(trunk).__name__})" if trunk is not None else "")
-    raise UnsupportedTower(
-        f"vision tower {what} is not supported; supported kinds: {', '.join(TOWER_KINDS)} "
-        "(open_clip VisionTransformer, ModifiedResNet, TimmModel with a timm ConvNeXt trunk). "
-        "Pick a model with one of these towers.")
 
 
 # ----------------------------------------------------------------------------------------------------------------

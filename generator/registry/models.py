@@ -25,50 +25,18 @@ from typing import Optional
 
 from generator.errors import UserError
 from generator.hashing import cached_file_sha256, file_sha256
-
-# Never let a model load reach for the network: an unreachable hub would otherwise hang.
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
+from generator.registry.paper import PaperModel, paper_models
+from generator.registry.towers import tower_kind
 
 UNTRAINED = "none"
 FAMILY_OF_TOWER = {"vit": "ViT", "modified_resnet": "ResNet", "timm_convnext": "ConvNeXt"}
 _HF_FILES = ("open_clip_model.safetensors", "open_clip_pytorch_model.bin")
 
 
-@dataclass(frozen=True)
-class PaperModel:
-    """A row of the paper's model table (spec §3.1)."""
-
-    key: str
-    paper_name: str
-    family: str
-    data: str
-    model: str
-    pretrained: str
-    image_size: int
-
-
-def _pm(key, paper_name, family, data, model, pretrained, size) -> tuple[str, PaperModel]:
-    return key, PaperModel(key, paper_name, family, data, model, pretrained, size)
-
-
-PAPER_MODELS: dict[str, PaperModel] = dict([
-    _pm("vit-b-32", "ViT-B/32", "ViT", "WIT-400M", "ViT-B-32", "openai", 224),
-    _pm("vit-b-16", "ViT-B/16", "ViT", "WIT-400M", "ViT-B-16", "openai", 224),
-    _pm("vit-l-14", "ViT-L/14", "ViT", "WIT-400M", "ViT-L-14", "openai", 224),
-    _pm("vit-l-14-336", "ViT-L/14@336", "ViT", "WIT-400M", "ViT-L-14-336", "openai", 336),
-    _pm("vit-b-32-dcp", "ViT-B/32-dcp", "ViT", "DataComp-1B", "ViT-B-32", "datacomp_xl_s13b_b90k", 224),
-    _pm("vit-b-16-dcp", "ViT-B/16-dcp", "ViT", "DataComp-1B", "ViT-B-16", "datacomp_xl_s13b_b90k", 224),
-    _pm("vit-b-16-dfn", "ViT-B/16-dfn", "ViT", "DFN-2B", "ViT-B-16-quickgelu", "dfn2b", 224),
-    _pm("rn50", "RN-50", "ResNet", "WIT-400M", "RN50", "openai", 224),
-    _pm("rn101", "RN-101", "ResNet", "WIT-400M", "RN101", "openai", 224),
-    _pm("rn50x4", "RN-50x4", "ResNet", "WIT-400M", "RN50x4", "openai", 288),
-    _pm("rn50x16", "RN-50x16", "ResNet", "WIT-400M", "RN50x16", "openai", 384),
-    _pm("cnext-b1", "CNeXt-B1", "ConvNeXt", "LAION-400M", "convnext_base", "laion400m_s13b_b51k", 224),
-    # spec §3.1: "most likely" mapping; open_clip's config of convnext_base_w uses 256 px input.
-    _pm("cnext-b2", "CNeXt-B2", "ConvNeXt", "LAION-5B aesthetic", "convnext_base_w", "laion_aesthetic_s13b_b82k", 256),
-])
+# the paper's 13 models: one table, data/paper/models.json (generator.registry.paper)
+PAPER_MODELS: dict[str, PaperModel] = paper_models()
 _PAPER_BY_PAIR = {(p.model, p.pretrained): p for p in PAPER_MODELS.values()}
-_PAPER_BY_NAME = {p.paper_name.lower(): p for p in PAPER_MODELS.values()}
+_PAPER_BY_NAME = {p.paper_name.lower().replace("×", "x"): p for p in PAPER_MODELS.values()}
 
 
 @dataclass(frozen=True)
@@ -186,7 +154,7 @@ def resolve_model(name: Optional[str], pretrained: Optional[str] = None,
     if not name:
         raise UserError("no model given; pass --model NAME (e.g. --model vit-b-16, see the paper's models in "
                         "generator/registry/models.py) or --model-config FILE")
-    paper = PAPER_MODELS.get(name.lower()) or _PAPER_BY_NAME.get(name.lower())
+    paper = PAPER_MODELS.get(name.lower()) or _PAPER_BY_NAME.get(name.lower().replace("×", "x"))
     oc = _open_clip()
     arch = paper.model if paper else name.replace("/", "-")
     if oc.get_model_config(arch) is None:
@@ -293,9 +261,14 @@ def weights_identity(spec: ModelSpec, weights_file: Optional[str], seed: int) ->
 
 
 class _offline:
-    """Force the Hugging Face hub offline while a model loads (restores the previous setting)."""
+    """Force the Hugging Face hub offline while a model loads, so a missing file fails fast instead of hanging on an
+    unreachable host: ``HF_HUB_OFFLINE=1`` in the environment (read by libraries imported during the load) and
+    ``huggingface_hub.constants.HF_HUB_OFFLINE`` (read at call time); both are restored afterwards, so importing
+    or using mkbench changes nothing for the rest of the process."""
 
     def __enter__(self):
+        self.env = os.environ.get("HF_HUB_OFFLINE")
+        os.environ["HF_HUB_OFFLINE"] = "1"
         try:
             from huggingface_hub import constants
         except ImportError:  # pragma: no cover - open_clip works without the hub
@@ -306,6 +279,10 @@ class _offline:
         return self
 
     def __exit__(self, *exc):
+        if self.env is None:
+            os.environ.pop("HF_HUB_OFFLINE", None)
+        else:
+            os.environ["HF_HUB_OFFLINE"] = self.env
         if self.constants is not None:
             self.constants.HF_HUB_OFFLINE = self.previous
 
@@ -332,7 +309,6 @@ def load_model(spec: ModelSpec, device: str = "cpu", seed: int = 0, cache_dir: O
     """Build ``spec`` in eval mode on ``device``; UserError (before building) when its weights are absent."""
     import torch
 
-    from generator.method.features import tower_kind
 
     oc = _open_clip()
     if spec.model_config:

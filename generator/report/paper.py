@@ -16,21 +16,11 @@ from pathlib import Path
 from typing import Optional
 
 from generator.errors import UserError
+from generator.registry.paper import PaperModel, load_paper_models, norm_name
 
 
 def norm(name: str) -> str:
     return re.sub(r"[^a-z0-9]", "", str(name).lower())
-
-
-@dataclass
-class PaperModel:
-    key: str
-    paper_name: str
-    family: str
-    architecture: str
-    resolution: Optional[int]
-    pretraining_data: str
-    open_clip: list
 
 
 @dataclass
@@ -70,14 +60,11 @@ class PaperData:
         if info.get("paper_key") in self.models:
             return self.models[info["paper_key"]]
         if info.get("paper_name"):
-            by_name = {norm(m.paper_name.replace("×", "x")): m for m in self.models.values()}
-            wanted = norm(str(info["paper_name"]).replace("×", "x"))
+            by_name = {norm_name(m.paper_name): m for m in self.models.values()}
+            wanted = norm_name(info["paper_name"])
             if wanted in by_name:
                 return by_name[wanted]
-        for m in self.models.values():
-            if [model, pretrained] in m.open_clip or [model, ""] in m.open_clip:
-                return m
-        return None
+        return next((m for m in self.models.values() if m.is_pair(model, pretrained)), None)
 
     def tables_for(self, dataset: str) -> list:
         n = norm(dataset)
@@ -88,10 +75,10 @@ def load_paper_data(folder) -> PaperData:
     """Read ``models.json`` and every ``table*.json`` of ``folder`` (shipped: :func:`generator.resources.paper_dir`)."""
     folder = Path(folder)
     try:
-        mj = json.loads((folder / "models.json").read_text(encoding="utf-8"))
-        models = {m["key"]: PaperModel(m["key"], m["paper_name"], m["family"], m["architecture"],
-                                       m.get("resolution"), m["pretraining_data"], m["open_clip"])
-                  for m in mj["models"]}
+        models = load_paper_models(folder / "models.json")  # the same table as the model registry's
+    except UserError as e:
+        raise UserError(f"{e}; or pass --paper-data DIR") from None
+    try:
         tables = []
         for path in sorted(folder.glob("table*.json")):
             t = json.loads(path.read_text(encoding="utf-8"))

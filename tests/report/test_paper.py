@@ -45,7 +45,7 @@ def test_models_agree_with_the_model_registry(paper):
 
     assert set(PAPER_MODELS) == set(paper.models)
     for key, m in PAPER_MODELS.items():
-        assert [m.model, m.pretrained] == paper.models[key].open_clip[0], key
+        assert (m.model, m.pretrained) == paper.models[key].open_clip[0], key
 
 
 def test_malformed_tables_are_a_user_error(tmp_path):
