@@ -25,8 +25,14 @@ def package_version() -> str:
 
 
 def git_commit(where: Optional[Path] = None) -> Optional[str]:
-    """HEAD of the git checkout holding mkbench (None outside a checkout or without git)."""
-    where = where or Path(__file__).resolve().parent
+    """HEAD of the git checkout holding mkbench (None for an installed wheel, even inside someone else's git
+    repository, and without git)."""
+    if where is None:
+        from generator.resources import checkout_root
+
+        where = checkout_root()
+        if where is None:
+            return None
     try:
         out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=where, capture_output=True, text=True, timeout=5)
     except (OSError, subprocess.SubprocessError):
