@@ -85,3 +85,57 @@ def test_paper_values_follow_the_data_set_label_when_the_folder_name_differs(run
     mv = ds.models[0]
     assert [t.table for t in ds.paper_tables] == ["Table 3"]
     assert mv.metrics["auc.pca"].paper == 3.62 and mv.paper_key is not None and mv.paper_name == "ViT-B/16"
+
+
+def _imagenet(runs):
+    from generator.report.load import load_all
+
+    rs = load_all(runs, n_boot=200, jobs=1)["imagenet"]
+    return dataset_view("imagenet", "imagenet", rs, PAPER)
+
+
+def test_replication_rows_flag_paper_values_outside_our_interval(runs):
+    from generator.report.datatables import replication_chart_rows, replication_rows
+
+    ds = _imagenet(runs)
+    rows = replication_rows([ds])
+    assert rows and {r["model"] for r in rows} <= {"ViT-B/16", "ViT-B/32"}
+    for r in rows:
+        m = r["mv"].metrics[r["key"]]
+        assert r["paper"] == m.paper and r["ours"] == m.value and r["outside"] == (not m.lo <= m.paper <= m.hi)
+    pts = replication_chart_rows(rows)
+    diag = [p for p in pts if p["kind"] == "diag"]
+    assert all(p["paper"] == p["ours"] for p in diag) and len(diag) == 2 * len({r["metric"] for r in rows})
+
+
+def test_ranks_default_order_and_findings(runs):
+    from generator.report.findings import leaderboard_findings, model_findings
+
+    ds = _imagenet(runs)
+    assert ds.headline == "auc.pca" and [mv.rank for mv in ds.ranked] == sorted(mv.rank for mv in ds.ranked)
+    text = " ".join(leaderboard_findings(ds, [], 200))
+    assert f"{len(ds.models)} models on" in text and "95% percentile-bootstrap intervals over images" in text
+    assert "the paper's value lies outside our 95% interval" in text
+    mv = ds.ranked[0]
+    mtext = " ".join(model_findings(ds, mv))
+    top1 = mv.metrics["top1"]
+    assert f"{top1.value:.2f} [{top1.lo:.2f}, {top1.hi:.2f}]%" in mtext and f"Rank {mv.rank} of" in mtext
+
+
+def test_paired_differences_pair_images_and_resample_classes(runs):
+    import numpy as np
+
+    from generator.report.datatables import paired_differences
+
+    ds = _imagenet(runs)
+    a, b = ds.models
+    d = paired_differences(a, b, ["top1", "auc.pca"], n_boot=300)
+    pa, pb = a.run.per_image, b.run.per_image
+    assert d["n_images"] == len(pa["image"]) and d["n_classes"] == len(set(pa["label"]))
+    expect = np.mean(np.asarray(pa["auc.pca"]) - np.asarray([pb["auc.pca"][pb["image"].index(i)] for i in pa["image"]]))
+    o = d["overall"]["auc.pca"]
+    assert o["mean"] == pytest.approx(expect) and o["lo"] <= o["mean"] <= o["hi"]
+    c = next(iter(d["classes"].values()))["auc.pca"]
+    assert c["lo"] <= c["mean"] <= c["hi"] and c["n"] >= 2
+    same = paired_differences(a, a, ["auc.pca"], n_boot=50)["overall"]["auc.pca"]
+    assert same["mean"] == same["lo"] == same["hi"] == 0.0
