@@ -78,8 +78,9 @@ def _pixel_keep(fg: np.ndarray, raw: np.ndarray, size: int, cfg) -> tuple[np.nda
     return refined.astype(bool), True
 
 
-def _encode_prompts(model, all_prompts: np.ndarray, normalize: Callable, device, batch_size: int) -> torch.Tensor:
-    """uint8 (N, S, S, 3) -> (N, D) normalised embeddings, normalising one chunk at a time (memory)."""
+def _encode_prompts(model, all_prompts, normalize: Callable, device, batch_size: int) -> torch.Tensor:
+    """uint8 (N, S, S, 3) array (or tensor on the device, CUDA) -> (N, D) normalised embeddings, normalising one
+    chunk at a time (memory)."""
     chunks = []
     for start in range(0, len(all_prompts), batch_size):
         x = normalize(all_prompts[start:start + batch_size])
@@ -87,15 +88,32 @@ def _encode_prompts(model, all_prompts: np.ndarray, normalize: Callable, device,
     return torch.cat(chunks) if chunks else torch.zeros((0, 0))
 
 
+def draw_on_device(device) -> bool:
+    """Whether visual prompts are drawn by torch on ``device`` (CUDA) rather than by OpenCV on the CPU."""
+    return str(device).startswith("cuda")
+
+
+def _draw_prompts(raw: np.ndarray, pix: np.ndarray, cfg, device):
+    """Per image (part ids, uint8 prompts (L, k, S, S, 3)): numpy/OpenCV on the CPU; on CUDA torch tensors built on
+    the device (:func:`prompts.part_prompts_torch`), so the prompt images never cross the bus."""
+    kinds = tuple(cfg.prompt_kinds)
+    if draw_on_device(device):
+        images = torch.as_tensor(np.ascontiguousarray(raw)).to(device)
+        return [prompts.part_prompts_torch(images[i], pix[i], kinds, cfg.ellipse_thickness, cfg.blur_kernel)
+                for i in range(len(raw))]
+    return [prompts.part_prompts(raw[i], pix[i], kinds, cfg.ellipse_thickness, cfg.blur_kernel)
+            for i in range(len(raw))]
+
+
 def _part_embeddings(model, raw: np.ndarray, pix: np.ndarray, cfg, normalize, device, batch_size):
     """Per image: (part ids, (L, D) mean prompt embedding per part), all prompts encoded together."""
-    per_image = [prompts.part_prompts(raw[i], pix[i], tuple(cfg.prompt_kinds), cfg.ellipse_thickness,
-                                      cfg.blur_kernel) for i in range(len(raw))]
+    per_image = _draw_prompts(raw, pix, cfg, device)
     k = len(cfg.prompt_kinds)
     stacked = [p.reshape(-1, *p.shape[-3:]) for ids, p in per_image if len(ids)]
     if not stacked:
         return [(ids, None) for ids, _ in per_image]
-    emb = _encode_prompts(model, np.concatenate(stacked), normalize, device, batch_size)
+    joined = torch.cat(stacked) if isinstance(stacked[0], torch.Tensor) else np.concatenate(stacked)
+    emb = _encode_prompts(model, joined, normalize, device, batch_size)
     out, offset = [], 0
     for ids, _ in per_image:
         n = len(ids) * k
@@ -132,7 +150,8 @@ def explain_batch(model, images: torch.Tensor, raw: np.ndarray, bank: TextBank, 
                   normalize, batch_size: int = 64, encoded: features.EncodedImages | None = None,
                   prompt_cache=None) -> list[ImageExplanation]:
     """Explain a class batch. ``images`` (B, 3, S, S) normalised; ``raw`` uint8 (B, S, S, 3) the same images;
-    ``normalize`` maps uint8 (N, S, S, 3) to a normalised tensor (N, 3, S, S); ``cfg`` a MethodConfig.
+    ``normalize`` maps uint8 (N, S, S, 3) to a normalised tensor (N, 3, S, S) (a numpy array on the CPU; on CUDA,
+    where the prompts are drawn on the device, a uint8 tensor there); ``cfg`` a MethodConfig.
 
     Optional reuse of earlier work (the caller owns any storage; this module knows no files):
     ``encoded``: the :func:`features.encode_images` output of ``images`` (then no encode pass runs);

@@ -12,6 +12,17 @@ images of a class. Methods live in the :data:`PART_METHODS` registry (decorator 
   the same algorithm (Lloyd's, centres initialised on random data points) but seeded, hence deterministic, and with
   sklearn's variance-relative tolerance; label ids therefore differ from kmeans_pytorch's for the same data.
 
+**On CUDA** (patch features on a CUDA device) the same two methods run as torch operations on that device
+(:data:`TORCH_PART_METHODS`), in float64, so the foreground features never leave the GPU: PCA by a full SVD of the
+centred features with sklearn's sign convention (``svd_flip(u_based_decision=False)``), MinMax, argmax; K-means
+by Lloyd's algorithm from the same initial centres sklearn draws for ``random_state=seed``
+(``RandomState(seed).choice(M, k, replace=False, p=uniform)``), with sklearn's tolerance rule
+(``tol = 1e-4 * mean(var(X, 0))`` on the squared centre shift, stop early when labels do not change, final
+labels from the final centres). Differences from the CPU (sklearn) path: sklearn's ``auto`` solver picks a
+randomized SVD for large batches, so PCA labels can differ where two components tie closely; an empty K-means
+cluster keeps its previous centre (sklearn moves it to a far point). **On the CPU nothing changes**: the torch
+versions are used only for CUDA tensors (tests compare them with sklearn on the CPU).
+
 Edge cases (the official code crashes on them): with M foreground patches and M < n_parts (or C < n_parts for
 PCA) the number of parts shrinks to what the data allows (min(n_parts, M[, C])); with M = 0 every patch is
 background (-1).
@@ -62,6 +73,75 @@ def kmeans_parts(feats: np.ndarray, n_parts: int, seed: int = 0, iter_limit: int
         return km.fit_predict(x)
 
 
+# name -> fn(fg_feats: torch.Tensor (M,C) on the device, n_parts, seed, **kw) -> labels (M,) int64 tensor
+TORCH_PART_METHODS: dict[str, Callable[..., torch.Tensor]] = {}
+
+
+def torch_part_method(name: str):
+    def deco(fn):
+        TORCH_PART_METHODS[name] = fn
+        return fn
+    return deco
+
+
+@torch_part_method("pca")
+def pca_parts_torch(feats: torch.Tensor, n_parts: int, seed: int = 0, **_) -> torch.Tensor:
+    x = feats.to(torch.float64)
+    k = min(n_parts, x.shape[0], x.shape[1])
+    if k <= 1:
+        return torch.zeros(x.shape[0], dtype=torch.int64, device=x.device)
+    xc = x - x.mean(dim=0, keepdim=True)
+    _, _, vt = torch.linalg.svd(xc, full_matrices=False)
+    vt = vt[:k]
+    pick = vt.abs().argmax(dim=1)
+    signs = torch.sign(vt[torch.arange(k, device=x.device), pick])
+    signs[signs == 0] = 1
+    comps = xc @ (vt * signs[:, None]).T
+    lo, hi = comps.min(dim=0).values, comps.max(dim=0).values
+    rng = hi - lo
+    rng[rng == 0] = 1.0                      # sklearn's _handle_zeros_in_scale
+    return ((comps - lo) / rng).argmax(dim=1)
+
+
+def _kmeans_init(n: int, k: int, seed: int) -> np.ndarray:
+    """The initial centre indices sklearn's ``KMeans(init="random", random_state=seed)`` draws."""
+    return np.random.RandomState(seed).choice(n, size=k, replace=False, p=np.full(n, 1.0 / n))
+
+
+@torch_part_method("kmeans")
+def kmeans_parts_torch(feats: torch.Tensor, n_parts: int, seed: int = 0, iter_limit: int = 500,
+                       tol: float = 1e-4, **_) -> torch.Tensor:
+    x = feats.to(torch.float64)
+    x = x / x.norm(dim=1, keepdim=True).clamp_min(1e-12)
+    k = min(n_parts, x.shape[0])
+    centres = x[torch.as_tensor(_kmeans_init(x.shape[0], k, seed), device=x.device)].clone()
+    tol_abs = float(x.var(dim=0, unbiased=False).mean()) * tol
+    labels = None
+    strict = False
+    for _ in range(iter_limit):
+        new = torch.cdist(x, centres).argmin(dim=1)
+        counts = torch.bincount(new, minlength=k)
+        sums = torch.zeros_like(centres).index_add_(0, new, x)
+        moved = torch.where(counts[:, None] > 0, sums / counts.clamp_min(1)[:, None], centres)
+        shift = float(((moved - centres) ** 2).sum())
+        centres = moved
+        if labels is not None and torch.equal(new, labels):
+            strict = True
+            labels = new
+            break
+        labels = new
+        if shift <= tol_abs:
+            break
+    if not strict:
+        labels = torch.cdist(x, centres).argmin(dim=1)
+    return labels
+
+
+def cluster_on_device(patches: torch.Tensor) -> bool:
+    """Whether the parts are clustered by torch where ``patches`` are (CUDA) rather than by sklearn on the CPU."""
+    return patches.is_cuda
+
+
 def part_maps(patches: torch.Tensor, fg: np.ndarray, method: str, n_parts: int = 5, seed: int = 0,
               **kw) -> np.ndarray:
     """patches (B,h,w,C), fg bool (B,h,w) -> int (B,h,w): part id in [0, n_parts) on foreground, -1 on background.
@@ -75,7 +155,10 @@ def part_maps(patches: torch.Tensor, fg: np.ndarray, method: str, n_parts: int =
     if tuple(fg.shape) != tuple(patches.shape[:3]):
         raise ValueError(f"foreground mask {fg.shape} does not match the patch grid {tuple(patches.shape[:3])}")
     maps = np.full(fg.shape, -1, dtype=np.int64)
-    if fg.any():
+    if fg.any() and cluster_on_device(patches) and method in TORCH_PART_METHODS:
+        feats = patches.detach().float()[torch.as_tensor(fg, device=patches.device)]
+        maps[fg] = TORCH_PART_METHODS[method](feats, n_parts, seed, **kw).cpu().numpy()
+    elif fg.any():
         feats = patches.detach().float().cpu().numpy()[fg]
         maps[fg] = PART_METHODS[method](feats, n_parts, seed, **kw)
     return maps

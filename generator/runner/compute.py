@@ -276,6 +276,7 @@ def _load_class(p: Plan, unit: WorkUnit, eng: _Engine):
 def run_unit(p: Plan, unit: WorkUnit, engine: _Engine) -> dict:
     """Explain one class folder and write its overlays and shard; returns the shard payload."""
     from generator.method.explain import explain_batch
+    from generator.runner import loading
 
     import torch
 
@@ -287,7 +288,7 @@ def run_unit(p: Plan, unit: WorkUnit, engine: _Engine) -> dict:
         with _counted_forwards(eng, unit, p.cfg):
             encoded, prompt_cache = _encode(p, unit, eng, images)
             explanations = explain_batch(eng.loaded.model, images, raw, eng.bank, p.cfg, req.seed,
-                                         normalize=lambda r: eng.pre.normalize(r, req.device),
+                                         normalize=lambda r: loading.normalize(eng.pre, r, req.device),
                                          batch_size=req.batch_size, encoded=encoded, prompt_cache=prompt_cache)
     except ValueError as e:  # the method steps raise ValueError for data they cannot handle (e.g. too few patches)
         raise UserError(f"{root / unit.folder}: cannot explain this class with {p.spec.id}: {e}") from None

@@ -89,6 +89,16 @@ def to_device(pre, raw, device: str):
     return _normalize(pre, on), t.numpy()
 
 
+def normalize(pre, raw, device: str):
+    """uint8 (B, S, S, 3) numpy array (``pre.normalize``, as before) or tensor (any device: normalised where it
+    is, e.g. prompt images drawn on the GPU) -> normalised float32 (B, 3, S, S) on ``device``."""
+    import torch
+
+    if isinstance(raw, torch.Tensor):
+        return _normalize(pre, raw.to(device))
+    return pre.normalize(raw, device)
+
+
 def _normalize(pre, x):
     """``Preprocess.normalize`` on a uint8 (B, S, S, 3) tensor already on its device (same ops, same order)."""
     import torch
