@@ -105,7 +105,7 @@ class Stages:
         self._undo.append((owner, name, orig))
 
     def install(self):
-        from generator.method import explain, foreground, parts, prompts
+        from generator.method import explain, foreground, grounding, parts, prompts
         from generator.runner import compute
 
         self.wrap(compute._Engine, "load_images", "decode")
@@ -115,6 +115,8 @@ class Stages:
         self.wrap(parts, "part_maps", "foreground+parts")
         self.wrap(parts, "pixel_part_maps", "foreground+parts")
         self.wrap(prompts, "part_prompts", "prompts: draw")
+        self.wrap(prompts, "part_prompts_torch", "prompts: draw")
+        self.wrap(grounding, "ground_batch", "grounding+MI")
         self.wrap(explain, "_encode_prompts", "prompts: encode", count=lambda a, k: self.prompt_images.append(len(a[1])))
         self.wrap(explain, "_method_result", "grounding+MI")
         self.wrap(compute, "write_overlay", "writing")

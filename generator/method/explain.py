@@ -122,11 +122,12 @@ def _part_embeddings(model, raw: np.ndarray, pix: np.ndarray, cfg, normalize, de
     return out
 
 
-def _method_result(ids, part_embeds, image_embed, pred: int, bank: TextBank, cfg, part_map) -> MethodExplanation:
+def _method_result(ids, part_embeds, image_embed, pred: int, bank: TextBank, cfg, part_map,
+                   grounded=None) -> MethodExplanation:
     language = [int(d) for d in bank.language[pred].tolist()]
     if not ids:
         return MethodExplanation([], [], [], {}, language, [], 0.0, [0.0], part_map)
-    g = grounding.ground(part_embeds, ids, image_embed, bank.desc_prompted, bank.desc_raw, cfg)
+    g = grounded or grounding.ground(part_embeds, ids, image_embed, bank.desc_prompted, bank.desc_raw, cfg)
     vision = [int(d) for d in g.ordered]
     lang = set(language)
     return MethodExplanation(
@@ -171,9 +172,12 @@ def explain_batch(model, images: torch.Tensor, raw: np.ndarray, bank: TextBank, 
         maps = parts.part_maps(enc.patches, fg, method, cfg.n_parts, seed, **_part_kwargs(method, cfg))
         pix = parts.pixel_part_maps(maps, size, keep)
         per_image = _cached_part_embeddings(model, raw, pix, cfg, normalize, device, batch_size, prompt_cache)
+        grounded = grounding.ground_batch([(e, ids, enc.embeds[i]) if ids else None
+                                           for i, (ids, e) in enumerate(per_image)],
+                                          bank.desc_prompted, bank.desc_raw, cfg)   # CUDA: one Sinkhorn per batch
         for i, (ids, part_embeds) in enumerate(per_image):
             out[i].methods[method] = _method_result(ids, part_embeds, enc.embeds[i], out[i].prediction, bank,
-                                                    cfg, pix[i])
+                                                    cfg, pix[i], grounded=grounded[i])
     return out
 
 

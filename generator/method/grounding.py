@@ -26,7 +26,9 @@ stops parts from collapsing onto one descriptor.
 
 Implementation choices (same result as the official code up to rounding):
 
-* the iterations run on the CPU in float64 (the plan is at most L × initial_topk); each row of exp(C·ε)
+* the iterations run on the CPU in float64 (the plan is at most L × initial_topk); on CUDA
+  :func:`ground_batch` runs the plans of a whole class batch together on the device (:func:`sinkhorn_batched`,
+  zero-padded, float64), which is the same computation per image; each row of exp(C·ε)
   is first divided by its maximum (cancelled exactly by the first row normalisation), and when the
   spread of C·ε exceeds 200 (a tiny λ) they run in the log domain (``logsumexp``), so ``exp`` can neither
   overflow nor underflow a whole column;
@@ -136,10 +138,61 @@ def candidates(logits: torch.Tensor, image_embed: torch.Tensor, desc_raw: torch.
     return common
 
 
+def sinkhorn_batched(costs: list[torch.Tensor], lam: float = 1.0, iters: int = 1000) -> list[torch.Tensor]:
+    """:func:`sinkhorn` of several cost matrices at once on their device (CUDA: 4 kernels per iteration for the
+    whole class batch instead of per image), float64. The (L_i, K_i) matrices are zero-padded to (max L, max K);
+    padded entries stay 0 and add nothing to any row or column sum, so every real entry follows exactly the
+    iterations of its own matrix (up to float64 rounding). Not for the log domain or ``tol`` (use :func:`sinkhorn`)."""
+    if not costs:
+        return []
+    device = costs[0].device
+    L, K = max(c.shape[0] for c in costs), max(c.shape[1] for c in costs)
+    p = torch.zeros((len(costs), L, K), dtype=torch.float64, device=device)
+    for i, c in enumerate(costs):
+        scaled = c.detach().to(device, torch.float64) / lam
+        p[i, :c.shape[0], :c.shape[1]] = torch.exp(scaled - scaled.max(dim=1, keepdim=True).values)
+    tiny = torch.finfo(torch.float64).tiny
+    for _ in range(iters):
+        p = p / p.sum(dim=2, keepdim=True).clamp_min(tiny)
+        p = p / p.sum(dim=1, keepdim=True).clamp_min(tiny)
+    return [p[i, :c.shape[0], :c.shape[1]].to(c.dtype) for i, c in enumerate(costs)]
+
+
+def _ot_cost(part_embeds, image_embed, desc_prompted, desc_raw, cfg) -> torch.Tensor | None:
+    """The Sinkhorn input :func:`ground` would build for this image, or None when it runs no Sinkhorn."""
+    if not cfg.use_ot or part_embeds.shape[0] < 2:
+        return None
+    device = part_embeds.device
+    logits = part_embeds.float() @ desc_prompted.to(device).float().T
+    common = candidates(logits, image_embed.to(device).float().flatten(), desc_raw.to(device).float(), cfg)
+    return cfg.ot_scale * logits[:, common] if len(common) else None
+
+
+def ground_batch(items: list, desc_prompted: torch.Tensor, desc_raw: torch.Tensor, cfg) -> list:
+    """:func:`ground` for every ``(part_embeds, part_ids, image_embed)`` of a class batch (None where an image has no
+    part). On CUDA the Sinkhorn plans of the batch are computed together (:func:`sinkhorn_batched`); on the CPU, or
+    with the log domain or ``sinkhorn_tol`` in play, each image runs :func:`sinkhorn` as before."""
+    out = [None] * len(items)
+    plans: dict[int, torch.Tensor] = {}
+    live = [i for i, it in enumerate(items) if it is not None and len(it[1])]
+    if live and items[live[0]][0].is_cuda and cfg.sinkhorn_tol is None:
+        costs = {i: _ot_cost(items[i][0], items[i][2], desc_prompted, desc_raw, cfg) for i in live}
+        costs = {i: c for i, c in costs.items() if c is not None and c.numel()
+                 and float(c.max() - c.min()) / cfg.sinkhorn_lambda <= _LOG_DOMAIN_RANGE}
+        keys = list(costs)
+        plans = dict(zip(keys, sinkhorn_batched([costs[i] for i in keys], cfg.sinkhorn_lambda, cfg.sinkhorn_iters)))
+    for i in live:
+        part_embeds, part_ids, image_embed = items[i]
+        ot = (lambda sub, plan=plans[i]: plan) if i in plans else None
+        out[i] = ground(part_embeds, part_ids, image_embed, desc_prompted, desc_raw, cfg, ot=ot)
+    return out
+
+
 def ground(part_embeds: torch.Tensor, part_ids: list[int], image_embed: torch.Tensor,
-           desc_prompted: torch.Tensor, desc_raw: torch.Tensor, cfg) -> Grounding:
+           desc_prompted: torch.Tensor, desc_raw: torch.Tensor, cfg, ot=None) -> Grounding:
     """part_embeds (L,D) mean of the prompt embeddings (not renormalised); image_embed (D,) normalised;
-    desc_prompted/desc_raw (N,D) normalised; cfg a MethodConfig."""
+    desc_prompted/desc_raw (N,D) normalised; cfg a MethodConfig. ``ot(cost) -> plan`` replaces :func:`sinkhorn`
+    (:func:`ground_batch` passes the plan it computed for the batch)."""
     part_ids = [int(p) for p in part_ids]
     if part_embeds.ndim != 2 or part_embeds.shape[0] != len(part_ids):
         raise ValueError(f"ground: part_embeds {tuple(part_embeds.shape)} does not match {len(part_ids)} part ids")
@@ -166,7 +219,8 @@ def ground(part_embeds: torch.Tensor, part_ids: list[int], image_embed: torch.Te
                 fallback = "single-part"
                 plan = sub
             else:
-                plan = sinkhorn(sub, cfg.sinkhorn_lambda, cfg.sinkhorn_iters, cfg.sinkhorn_tol)
+                plan = (ot(sub) if ot is not None
+                        else sinkhorn(sub, cfg.sinkhorn_lambda, cfg.sinkhorn_iters, cfg.sinkhorn_tol))
             rows = common[_top(plan, min(k, n_cand))]
     else:
         rows = _top(logits, k)

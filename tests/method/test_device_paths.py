@@ -110,3 +110,37 @@ def test_explain_batch_with_the_device_paths_forced_on_cpu(monkeypatch, tmp_path
         for m in cfg.methods:
             assert np.array_equal(c.methods[m].part_map, d.methods[m].part_map)
             assert len(set(c.methods[m].vision) & set(d.methods[m].vision)) >= len(c.methods[m].vision) // 2
+
+
+def test_batched_sinkhorn_equals_per_matrix():
+    from generator.method import grounding
+
+    g = torch.Generator().manual_seed(0)
+    costs = [torch.randn(5, 40, generator=g) * 2.5, torch.randn(3, 17, generator=g) * 2.5,
+             torch.randn(2, 60, generator=g) * 2.5]
+    got = grounding.sinkhorn_batched(costs, 1.0, 1000)
+    for c, p in zip(costs, got):
+        assert p.shape == c.shape
+        torch.testing.assert_close(p, grounding.sinkhorn(c, 1.0, 1000), rtol=1e-5, atol=1e-7)
+
+
+def test_ground_batch_uses_the_batched_plans_only_on_cuda(monkeypatch):
+    from generator.method import grounding
+    from generator.method.config import MethodConfig
+
+    g = torch.Generator().manual_seed(1)
+    unit = lambda *s: torch.nn.functional.normalize(torch.randn(*s, generator=g), dim=-1)   # noqa: E731
+    desc_p, desc_r, cfg = unit(80, 16), unit(80, 16), MethodConfig(initial_topk=60)
+    items = [(unit(4, 16), [0, 1, 3, 4], unit(16)), None, (unit(3, 16), [0, 2, 4], unit(16))]
+    want = [grounding.ground(it[0], it[1], it[2], desc_p, desc_r, cfg) if it else None for it in items]
+    calls = []
+    monkeypatch.setattr(grounding, "sinkhorn_batched", lambda *a, **k: calls.append(1) or [])
+    cpu = grounding.ground_batch(items, desc_p, desc_r, cfg)
+    assert not calls and cpu[1] is None and [g.ordered for g in (cpu[0], cpu[2])] == [want[0].ordered, want[2].ordered]
+    monkeypatch.undo()
+    # the batched path itself (forced: tensors that say they are on CUDA)
+    costs = [grounding._ot_cost(it[0], it[2], desc_p, desc_r, cfg) for it in (items[0], items[2])]
+    plans = grounding.sinkhorn_batched(costs, cfg.sinkhorn_lambda, cfg.sinkhorn_iters)
+    for it, plan, w in zip((items[0], items[2]), plans, (want[0], want[2])):
+        got = grounding.ground(it[0], it[1], it[2], desc_p, desc_r, cfg, ot=lambda sub, plan=plan: plan)
+        assert got.ordered == w.ordered and got.per_part == w.per_part
