@@ -141,7 +141,11 @@ def build(ctx, site_dir, site_url, versioned, **kw):
         ctx.exit(1)
     quiet = kw["quiet"]
     opts = SiteOptions(results=Path(kw["out"]), out=Path(site_dir), site_url=site_url, versioned=versioned)
-    site = build_site(opts, log=(lambda m: None) if quiet else (lambda m: click.echo(m, err=True)))
+    from generator.runner.progress import site_progress
+
+    with site_progress(quiet=quiet) as on_stage:
+        site = build_site(opts, log=(lambda m: None) if quiet else (lambda m: click.echo(m, err=True)),
+                          on_stage=on_stage)
     for w in site.warnings:
         click.secho(f"warning: {w}", fg="yellow", err=True)
     if kw["fmt"] == "table":

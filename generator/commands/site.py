@@ -79,7 +79,10 @@ def site(out, versioned, **options):
     from generator.report.site import build_site
 
     opts = _site_options(**options, out=Path(out), versioned=versioned)
-    report = build_site(opts, log=lambda msg: click.echo(msg, err=True))
+    from generator.runner.progress import site_progress
+
+    with site_progress() as on_stage:
+        report = build_site(opts, log=lambda msg: click.echo(msg, err=True), on_stage=on_stage)
     for w in report.warnings:
         click.secho(f"warning: {w}", fg="yellow", err=True)
     times = ", ".join(f"{k} {v:.1f}s" for k, v in report.timings.items())

@@ -91,9 +91,13 @@ def _render_chunk(indices: list[int]) -> tuple[int, int, list]:
     return w.n_pages, w.n_files, w.links
 
 
+SITE_STAGES = ("load", "pages", "assets", "mkdocs")   # what ``on_stage`` is called with, in order (build_site)
+
+
 class SiteBuilder:
-    def __init__(self, opts: SiteOptions, log: Callable[[str], None]):
-        self.opts, self.log = opts, log
+    def __init__(self, opts: SiteOptions, log: Callable[[str], None],
+                 on_stage: Optional[Callable[[str], None]] = None):
+        self.opts, self.log, self.on_stage = opts, log, on_stage or (lambda name: None)
         self.timings: dict[str, float] = {}
         self.warnings: list[str] = []
         self.pending: list[tuple[str, str, Callable[[], dict]]] = []
@@ -127,6 +131,7 @@ class SiteBuilder:
     def _tick(self, name: str, t0: float) -> float:
         t = time.perf_counter()
         self.timings[name] = round(t - t0, 2)
+        self.on_stage(name)
         return t
 
     def stage(self, for_serve: bool = False) -> tuple[Path, Path, dict, Writer]:
@@ -434,9 +439,11 @@ def _place_files(links, site_dir: Path) -> None:
             shutil.copyfile(src, dst)
 
 
-def build_site(opts: SiteOptions, log: Callable[[str], None] = lambda s: None) -> BuildReport:
-    """Build the website from the results in ``opts.results`` into ``opts.out`` (see the module docstring)."""
-    return SiteBuilder(opts, log).build()
+def build_site(opts: SiteOptions, log: Callable[[str], None] = lambda s: None,
+               on_stage: Optional[Callable[[str], None]] = None) -> BuildReport:
+    """Build the website from the results in ``opts.results`` into ``opts.out`` (see the module docstring).
+    ``on_stage(name)`` is called as each of :data:`SITE_STAGES` finishes (a progress bar's hook)."""
+    return SiteBuilder(opts, log, on_stage).build()
 
 
 def _stop(proc: subprocess.Popen, grace: float = 5.0) -> int:

@@ -12,6 +12,7 @@
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 from dataclasses import asdict, dataclass, field
@@ -180,6 +181,23 @@ class RunProgress(Events):
             self.bars.advance(t)
         t = self.bars.tasks[self.klass]
         self.bars.update(self.klass, completed=t.total)
+
+
+@contextlib.contextmanager
+def site_progress(quiet: bool = False, console: Optional[Console] = None):
+    """A bar for ``build_site``: yields its ``on_stage`` callback (one step per :data:`SITE_STAGES` entry)."""
+    from generator.report.site import SITE_STAGES
+
+    with step_bars(console or Console(stderr=True), quiet) as bars:
+        step = (Steps() if quiet else RichSteps(bars)).start("building site", total=len(SITE_STAGES))
+
+        def on_stage(name: str) -> None:
+            step.update(description=f"building site ({name} done)")
+            step.advance()
+        try:
+            yield on_stage
+        finally:
+            step.finish()
 
 
 # ----------------------------------------------------------------------------------------------------- report

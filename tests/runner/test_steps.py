@@ -78,3 +78,25 @@ def test_cli_quiet_is_quiet(tmp_path):
                                    str(tmp_path / "out"), "--methods", "pca", "--device", "cpu", "--quiet"])
     assert res.exit_code == 0, res.output
     assert res.stderr == "" and len(res.stdout.strip().splitlines()) == 1
+
+
+def test_site_build_reports_each_stage():
+    import time
+
+    from generator.report.site import SITE_STAGES, SiteBuilder
+    from generator.runner.progress import site_progress
+
+    seen = []
+    b = SiteBuilder(opts=None, log=lambda m: None, on_stage=seen.append)
+    for name in SITE_STAGES:
+        b._tick(name, time.perf_counter())
+    assert seen == list(SITE_STAGES) and set(b.timings) == set(SITE_STAGES)
+    out = io.StringIO()
+    with site_progress(console=Console(file=out, force_terminal=True, width=100)) as on_stage:
+        for name in SITE_STAGES:
+            on_stage(name)
+    assert "building site" in out.getvalue()
+    quiet = io.StringIO()
+    with site_progress(quiet=True, console=Console(file=quiet, force_terminal=True)) as on_stage:
+        on_stage("load")
+    assert quiet.getvalue() == ""
