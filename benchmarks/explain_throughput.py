@@ -196,7 +196,7 @@ def run_model(args) -> dict:
     eng.pre = Preprocess(loaded.image_size, loaded.mean, loaded.std)
     eng.bank = random_bank(loaded, p.pool, p.dataset.classnames, p.cfg)
     unit = p.units[0]
-    images, _ = eng.load_images(unit)
+    images = eng.load_images(unit)[0]
     sizes = sorted({min(b, args.images) for b in args.batch_sizes})
     per_bs = plain_forward(loaded.model, images, sizes, p.request.device)
     best_bs = min(per_bs, key=per_bs.get)
