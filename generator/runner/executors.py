@@ -17,7 +17,10 @@ import time
 from pathlib import Path
 from typing import Callable
 
-from submitit.helpers import Checkpointable
+try:
+    from submitit.helpers import Checkpointable
+except ImportError:  # the `slurm` extra is not installed: local runs need no submitit (SlurmExecutor says so)
+    Checkpointable = object
 
 from generator.errors import UserError
 from generator.runner.shards import shard_path
