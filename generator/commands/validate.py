@@ -67,6 +67,32 @@ def check_run(folder: Path) -> list[str]:
     for name, m in summary.methods.items():
         if m.curve and (not math.isclose(m.mi, m.curve[0], abs_tol=1e-6)):
             problems.append(f"method {name}: MI {m.mi} is not the first point of its curve ({m.curve[0]})")
+    problems += check_controls(summary, images)
+    return problems
+
+
+def check_controls(summary, images) -> list[str]:
+    """Consistency of the controls (schema 1.2): each random-D_v control's MI is its curve's first point and its AUC
+    the curve's mean; image controls have the shapes the schema documents; a method has controls in every image
+    record or in none."""
+    problems = []
+    for name, m in summary.methods.items():
+        rdv = (m.controls or {}).get("random_dv")
+        if m.controls is not None and not isinstance(rdv, dict):
+            problems.append(f"method {name}: controls without a random_dv control")
+            continue
+        if rdv:
+            curve = rdv.get("curve") or []
+            if not curve or not math.isclose(rdv.get("mi", float("nan")), curve[0], abs_tol=1e-6):
+                problems.append(f"method {name}: random-D_v control MI is not the first point of its curve")
+            elif not math.isclose(rdv.get("auc", float("nan")), sum(curve) / len(curve), abs_tol=1e-6):
+                problems.append(f"method {name}: random-D_v control AUC is not the mean of its curve")
+        with_controls = sum(1 for r in images if name in r.methods and r.methods[name].controls)
+        if with_controls not in (0, len(images)):
+            problems.append(f"method {name}: {with_controls} of {len(images)} image records carry controls")
+    bad = [r.image for r in images if r.controls is not None and not isinstance(r.controls.get("foreground", {}), dict)]
+    if bad:
+        problems.append(f"{len(bad)} image records have a malformed foreground control, e.g. {bad[0]}")
     return problems
 
 

@@ -6,6 +6,12 @@ dicts) of several models on ONE dataset and returns, per part method, the Pearso
 the dataset AUC (``Summary.methods[m].auc``) and top-1 (``Summary.top1``), with percentile-bootstrap CIs over models.
 It is reported whatever it turns out to be: no sign is assumed, and with fewer than 2 models (or a constant side) the
 coefficients are None and ``reason`` says why. Pure: no torch, no files, so the website can call it.
+
+The control-corrected correlation (issue 8): the same coefficients for AUC minus its random-D_v control
+(``Summary.methods[m].controls["random_dv"]["auc"]``, the exact expected AUC of random descriptors at each image's
+|D_v|, :mod:`generator.evaluation.controls`), under ``methods[m]["corrected"]``; a correlation that survives only raw
+is a size effect (bigger D_v, bigger AUC), not shared knowledge. None when some summary has no controls (results
+older than schema 1.2).
 """
 from __future__ import annotations
 
@@ -54,11 +60,29 @@ def family_correlation(summaries: Iterable, methods: Optional[Sequence[str]] = N
     out = {"dataset": datasets[0] if datasets else None, "models": ids, "top1": top1, "methods": {}}
     for m in methods:
         aucs = [float(s.methods[m].auc) for s in items]
-        if len(items) < 2:
-            res = _empty(len(items), "fewer than 2 models", n_boot, ci, seed)
+        out["methods"][m] = {"auc": aucs, **_correlate(aucs, top1, n_boot, seed, ci)}
+        controls = [random_dv_auc(s, m) for s in items]
+        if items and all(c is not None for c in controls):
+            diff = [a - c for a, c in zip(aucs, controls)]
+            out["methods"][m]["random_dv_auc"] = controls
+            out["methods"][m]["corrected"] = {"auc_minus_random": diff, **_correlate(diff, top1, n_boot, seed, ci)}
         else:
-            res = correlation(aucs, top1, n_boot=n_boot, seed=seed, ci=ci)
-            if res["pearson"]["r"] is None:
-                res["reason"] = "AUC or top-1 is the same for every model"
-        out["methods"][m] = {"auc": aucs, **res}
+            out["methods"][m]["random_dv_auc"] = None
+            out["methods"][m]["corrected"] = None
     return out
+
+
+def random_dv_auc(summary: Summary, method: str) -> Optional[float]:
+    """The data-set random-D_v control AUC of ``method`` in ``summary`` (None without controls)."""
+    ms = summary.methods.get(method)
+    rdv = ((ms.controls or {}).get("random_dv") if ms is not None else None) or {}
+    return None if rdv.get("auc") is None else float(rdv["auc"])
+
+
+def _correlate(values: list[float], top1: list[float], n_boot: int, seed: int, ci: float) -> dict:
+    if len(values) < 2:
+        return _empty(len(values), "fewer than 2 models", n_boot, ci, seed)
+    res = correlation(values, top1, n_boot=n_boot, seed=seed, ci=ci)
+    if res["pearson"]["r"] is None:
+        res["reason"] = "AUC or top-1 is the same for every model"
+    return res

@@ -2,6 +2,18 @@
 
 A :class:`MethodConfig` is a *spec*: plain data, hashed into every result so that a change of any
 setting is visible in provenance and invalidates exactly the cached work it affects.
+
+Pool-relative hyper-parameters (:func:`pool_scaled`, docs/method.md): the paper's ``initial_topk`` = 500 and
+u = ``language_topk`` = 50 were set for the 4,229-descriptor ImageNet pool. ``pool_scaling`` decides what a run uses:
+
+* ``"none"``: the configured values, whatever the pool (the paper, verbatim);
+* ``"ratio"``: scaled to the pool: with r = min(1, N / ``reference_pool_size``) (N = pool size),
+  ``initial_topk`` -> min(k, max(``topk_per_part``, round(k * r))) and
+  u -> min(u, max(1, round(u * r), round(N / n_classes))) (at least the descriptors of one class);
+* ``"auto"`` (default): ``"ratio"`` for pools smaller than ``small_pool_size`` (400) descriptors, ``"none"`` otherwise,
+  so the paper's own pools (ImageNet 4,229, Places365 1,806, Food-101 457) keep exactly 500 / 50.
+
+The 4,229-pool gives exactly 500 / 50 under every mode; the demo's 75-descriptor, 12-class pool gives 9 / 6.
 """
 from __future__ import annotations
 
@@ -15,7 +27,9 @@ from generator.hashing import stable_hash
 class MethodConfig:
     # §2.2.1 feature facet: "tokens" (last-layer tokens before ln_post, CLS dropped) or "keys" (ViT only).
     facet: str = "tokens"
-    # §2.2.2 foreground: SVD of the L2-normalised batch-stacked features, component index and sign fix.
+    # §2.2.2 foreground: a method of generator.method.foreground.FOREGROUND_METHODS; "batch_svd" is the official
+    # code (SVD of the L2-normalised batch-stacked features, component index and sign fix).
+    foreground_method: str = "batch_svd"
     foreground_component: int = 1
     foreground_threshold: float = 0.0
     second_component_min_patches: int = 5
@@ -43,6 +57,10 @@ class MethodConfig:
     importance_scale: float = 2.5
     # §2.4 language side
     language_topk: int = 50
+    # pool-relative scaling of initial_topk and language_topk (module docstring; pool_scaled())
+    pool_scaling: str = "auto"
+    reference_pool_size: int = 4229
+    small_pool_size: int = 400
     # §2.1 prompt for descriptor embeddings
     descriptor_prompt: str = "a photo showing {}"
 
@@ -60,5 +78,43 @@ class MethodConfig:
 
     def hash(self) -> str:
         return stable_hash(self.to_dict())
+
+
+POOL_SCALING = ("auto", "ratio", "none")
+
+
+def scaling_applies(cfg: MethodConfig, pool_size: int) -> bool:
+    """Whether ``cfg.pool_scaling`` scales for a pool of ``pool_size`` descriptors."""
+    if cfg.pool_scaling not in POOL_SCALING:
+        raise ValueError(f"unknown pool_scaling {cfg.pool_scaling!r}; choose from {', '.join(POOL_SCALING)}")
+    return cfg.pool_scaling == "ratio" or (cfg.pool_scaling == "auto" and pool_size < cfg.small_pool_size)
+
+
+def effective_topk(cfg: MethodConfig, pool_size: int, n_classes: int) -> dict:
+    """The ``initial_topk`` and ``language_topk`` a run on a pool of ``pool_size`` descriptors and ``n_classes`` classes
+    uses (module docstring), with the rule's inputs: ``{"initial_topk", "language_topk", "scaled", "pool_scaling",
+    "pool_size", "n_classes", "ratio"}``. Pure."""
+    if pool_size < 1 or n_classes < 1:
+        raise ValueError(f"pool size ({pool_size}) and number of classes ({n_classes}) must be >= 1")
+    if cfg.reference_pool_size < 1:
+        raise ValueError(f"reference_pool_size must be >= 1, got {cfg.reference_pool_size}")
+    scaled = scaling_applies(cfg, pool_size)
+    r = min(1.0, pool_size / cfg.reference_pool_size)
+    k, u = cfg.initial_topk, cfg.language_topk
+    if scaled:
+        k = min(k, max(cfg.topk_per_part, round(k * r)))
+        u = min(u, max(1, round(u * r), round(pool_size / n_classes)))
+    return {"initial_topk": int(k), "language_topk": int(u), "scaled": scaled, "pool_scaling": cfg.pool_scaling,
+            "pool_size": int(pool_size), "n_classes": int(n_classes), "ratio": r}
+
+
+def pool_scaled(cfg: MethodConfig, pool_size: int, n_classes: int) -> MethodConfig:
+    """The config a run executes: ``cfg`` with the effective ``initial_topk`` / ``language_topk`` for the pool and
+    ``pool_scaling="none"`` (so it is not scaled twice); ``cfg`` itself when nothing changes and it is not scaled."""
+    eff = effective_topk(cfg, pool_size, n_classes)
+    if not eff["scaled"]:
+        return cfg
+    return dataclasses.replace(cfg, initial_topk=eff["initial_topk"], language_topk=eff["language_topk"],
+                               pool_scaling="none")
 
 

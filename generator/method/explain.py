@@ -5,7 +5,7 @@ For a batch of B images of one class folder (the paper's B = 50 "across B images
 1. ONE forward pass of the vision tower gives the image embeddings and the patch features
    (:func:`features.encode_images`, §2.2.1); the zero-shot prediction is the argmax of the embeddings
    against the class embeddings (§2.0).
-2. Foreground by SVD over the batch (§2.2.2), upsampled to S x S, optionally refined by a dense CRF (§2.2.3).
+2. Foreground by ``cfg.foreground_method`` (default the official SVD over the batch, §2.2.2), upsampled to S x S, optionally refined by a dense CRF (§2.2.3).
 3. For each part method in ``cfg.methods``: parts clustered jointly over the batch's foreground patches
    (§2.2.4), pixel part maps at S x S (background and non-CRF pixels = -1).
 4. Visual prompts of every part of every image (§2.3.1) are collected first and encoded in a few large
@@ -164,7 +164,7 @@ def explain_batch(model, images: torch.Tensor, raw: np.ndarray, bank: TextBank, 
     enc = encoded if encoded is not None else features.encode_images(model, images, facet=cfg.facet)
     logits, preds = zero_shot(enc.embeds, bank.class_embeds)
     fg = foreground.foreground_masks(enc.patches, cfg.foreground_component, cfg.foreground_threshold,
-                                     cfg.second_component_min_patches)
+                                     cfg.second_component_min_patches, method=cfg.foreground_method)
     keep, crf_used = _pixel_keep(fg, raw, size, cfg)
     out = [ImageExplanation(prediction=int(preds[i]), foreground=fg[i], logits=logits[i].cpu().numpy(),
                             crf_used=crf_used) for i in range(len(raw))]

@@ -14,11 +14,33 @@ Choice where the code breaks: an image with **no** candidate patch gets an **emp
 ``get_largest_cc`` returns ``np.array([1])`` and crashes downstream); its part map is then all background and
 the explain step produces no parts (and so no descriptors) for it.
 
+Foreground methods (registry :data:`FOREGROUND_METHODS`, decorator :func:`foreground_method`; the method config's
+``foreground_method`` names one; each maps patches (B,h,w,C) to bool (B,h,w) and ends with the connected-component
+rule of step 4):
+
+* ``"batch_svd"`` (default; the official code, steps 1-4 above);
+* ``"image_svd"``: the paper's own wording (§3.1: the eigenvector of the second-largest eigenvalue of the
+  per-image affinity f fᵀ): steps 1-4 on each image's N patches alone;
+* ``"batch_svd_majority"`` / ``"image_svd_majority"``: the same component with the opposite sign (its *majority*
+  side; the sign heuristic of step 2 assumes the object is the minority of patches, which fails for large objects);
+* ``"image_svd_border"``: per-image SVD; of components 0..2 and both signs, the side whose patches touch the image
+  border least (the border prior of LOST / TokenCut: background touches the frame), first by lowest border share;
+* ``"border_contrast"``: per image, the background prototype is the mean of the L2-normalised features of the
+  patches on the image border (renormalised); a patch is foreground when its cosine to that prototype is below the
+  image's mean cosine minus ``threshold`` (the border-as-background prior of LOST / TokenCut applied as a contrast,
+  no SVD); then step 4. Needs objects that do not fill the frame;
+* ``"every_patch"``: every patch (a reference, not a segmentation: the level a foreground must beat).
+
+Which one finds the object is measured per model family (docs/method.md, ``benchmarks/foreground.py``); the
+paper's ``batch_svd`` stays the default for real models.
+
 §2.2.3: the patch mask is upsampled by nearest neighbour (exact pixel replication for integer factors, the same
 mapping as ``cv2.INTER_NEAREST``); a dense CRF (SimpleCRF, optional extra) may refine it. SimpleCRF 0.2.1.1 does
 not build against NumPy 2 without patching, so it is never a hard dependency: :func:`crf_available` tells.
 """
 from __future__ import annotations
+
+from typing import Callable
 
 import numpy as np
 import torch
@@ -52,20 +74,116 @@ def keep_main_components(candidates: np.ndarray, second_min: int = 5) -> np.ndar
     return first | second if second.sum() >= second_min else first
 
 
-def foreground_masks(patches: torch.Tensor, component: int = 1, threshold: float = 0.0,
-                     second_min: int = 5) -> np.ndarray:
-    """patches (B,h,w,C) -> bool (B,h,w): SVD of L2-normalised stacked features, sign fix, > threshold,
-    largest connected component (+ the second if >= second_min patches). No candidate -> empty mask."""
-    if patches.ndim != 4:
-        raise ValueError(f"patches must be (B, h, w, C), got shape {tuple(patches.shape)}")
-    b, h, w, c = patches.shape
-    n_available = min(b * h * w, c)
+FOREGROUND_METHODS: dict[str, Callable[..., np.ndarray]] = {}
+
+
+def foreground_method(name: str):
+    """Register ``fn(patches (B,h,w,C), component, threshold, second_min) -> bool (B,h,w)`` under ``name``."""
+    def deco(fn):
+        FOREGROUND_METHODS[name] = fn
+        return fn
+    return deco
+
+
+def _check_component(patches: torch.Tensor, component: int, n_rows: int) -> None:
+    c = patches.shape[-1]
+    n_available = min(n_rows, c)
     if component >= n_available:
+        b, h, w = patches.shape[:3]
         raise ValueError(f"foreground component {component} does not exist: the {b}x{h}x{w} patches of dimension "
                          f"{c} have only {n_available} singular vectors (lower 'foreground_component')")
+
+
+def _components(candidates: np.ndarray, second_min: int) -> np.ndarray:
+    return np.stack([keep_main_components(m, second_min) for m in candidates]) if len(candidates) else candidates
+
+
+def _batch_scores(patches: torch.Tensor, component: int) -> np.ndarray:
+    b, h, w, _ = patches.shape
+    _check_component(patches, component, b * h * w)
     u = spectral_components(patches, max(N_COMPONENTS, component + 1))
-    candidates = (u[:, component] > threshold).reshape(b, h, w).cpu().numpy()
-    return np.stack([keep_main_components(m, second_min) for m in candidates]) if b else candidates
+    return u[:, component].reshape(b, h, w).cpu().numpy()
+
+
+def _image_scores(patches: torch.Tensor, component: int) -> np.ndarray:
+    b, h, w, _ = patches.shape
+    _check_component(patches, component, h * w)
+    k = max(N_COMPONENTS, component + 1)
+    out = [spectral_components(patches[i:i + 1], k)[:, component].reshape(h, w).cpu().numpy() for i in range(b)]
+    return np.stack(out) if out else np.zeros((0, h, w), np.float32)
+
+
+@foreground_method("batch_svd")
+def batch_svd(patches, component: int = 1, threshold: float = 0.0, second_min: int = 5) -> np.ndarray:
+    return _components(_batch_scores(patches, component) > threshold, second_min)
+
+
+@foreground_method("batch_svd_majority")
+def batch_svd_majority(patches, component: int = 1, threshold: float = 0.0, second_min: int = 5) -> np.ndarray:
+    return _components(-_batch_scores(patches, component) > threshold, second_min)
+
+
+@foreground_method("image_svd")
+def image_svd(patches, component: int = 1, threshold: float = 0.0, second_min: int = 5) -> np.ndarray:
+    return _components(_image_scores(patches, component) > threshold, second_min)
+
+
+@foreground_method("image_svd_majority")
+def image_svd_majority(patches, component: int = 1, threshold: float = 0.0, second_min: int = 5) -> np.ndarray:
+    return _components(-_image_scores(patches, component) > threshold, second_min)
+
+
+def border_share(mask: np.ndarray) -> float:
+    """Share of a (h,w) mask's patches on the image border (1.0 for an empty mask: never preferred)."""
+    if not mask.any():
+        return 1.0
+    border = np.zeros_like(mask, dtype=bool)
+    border[0], border[-1], border[:, 0], border[:, -1] = True, True, True, True
+    return float((mask & border).sum() / mask.sum())
+
+
+@foreground_method("image_svd_border")
+def image_svd_border(patches, component: int = 1, threshold: float = 0.0, second_min: int = 5) -> np.ndarray:
+    b, h, w, _ = patches.shape
+    n = min(N_COMPONENTS, h * w, patches.shape[-1])
+    out = np.zeros((b, h, w), bool)
+    for i in range(b):
+        u = spectral_components(patches[i:i + 1], n).reshape(h, w, n).cpu().numpy()
+        sides = [keep_main_components(sign * u[..., k] > threshold, second_min)
+                 for k in range(n) for sign in (1.0, -1.0)]
+        sides = [m for m in sides if m.any()]
+        if sides:
+            out[i] = min(sides, key=border_share)
+    return out
+
+
+@foreground_method("border_contrast")
+def border_contrast(patches, component: int = 1, threshold: float = 0.0, second_min: int = 5) -> np.ndarray:
+    b, h, w, c = patches.shape
+    x = F.normalize(patches.reshape(b, h * w, c).float(), dim=-1)
+    ring = torch.zeros(h, w, dtype=torch.bool)
+    ring[0], ring[-1], ring[:, 0], ring[:, -1] = True, True, True, True
+    proto = F.normalize(x[:, ring.reshape(-1).to(x.device)].mean(dim=1), dim=-1)       # (B, C)
+    cos = torch.einsum("bnc,bc->bn", x, proto)
+    candidates = (cos < cos.mean(dim=1, keepdim=True) - threshold).reshape(b, h, w).cpu().numpy()
+    return _components(candidates, second_min)
+
+
+@foreground_method("every_patch")
+def every_patch(patches, component: int = 1, threshold: float = 0.0, second_min: int = 5) -> np.ndarray:
+    return np.ones(tuple(patches.shape[:3]), bool)
+
+
+def foreground_masks(patches: torch.Tensor, component: int = 1, threshold: float = 0.0,
+                     second_min: int = 5, method: str = "batch_svd") -> np.ndarray:
+    """patches (B,h,w,C) -> bool (B,h,w) by the registered foreground ``method`` (default the official batch SVD:
+    SVD of L2-normalised stacked features, sign fix, > threshold, largest connected component (+ the second if >=
+    second_min patches)). No candidate -> empty mask."""
+    if patches.ndim != 4:
+        raise ValueError(f"patches must be (B, h, w, C), got shape {tuple(patches.shape)}")
+    if method not in FOREGROUND_METHODS:
+        raise ValueError(f"unknown foreground method {method!r}; known: {', '.join(sorted(FOREGROUND_METHODS))}")
+    return FOREGROUND_METHODS[method](patches, component, threshold, second_min)
 
 
 def nearest_indices(n: int, size: int) -> np.ndarray:

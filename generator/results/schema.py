@@ -15,6 +15,11 @@ History: 1.0.0 first release; 1.1.0 adds the optional ground-truth fields (datas
 (``MethodImageResult.ground_truth`` existed, always None, in 1.0.0). Files without them (1.0.x) still validate.
 1.2.0 adds the images a run skipped because they could not be read (issue 10): ``ClassRecord.skipped`` and
 ``Summary.n_skipped_images`` / ``Summary.skipped_images`` (:class:`SkippedImage`: path and reason).
+1.3.0 adds the optional ``controls`` fields (issue 8; :mod:`generator.evaluation.controls`, computed by
+:mod:`generator.runner.records` and :mod:`generator.runner.ground_truth`): ``MethodImageResult.controls``,
+``ImageRecord.controls``, ``MethodClassResult.controls``, ``ClassRecord.controls``, ``MethodSummary.controls``,
+``Summary.controls``; and ``Summary.config["method_effective"]`` (the pool-scaled initial_topk / u that ran).
+Migration: none needed; 1.0-1.2 files validate and read with ``controls`` = None (recompute to get controls).
 """
 from __future__ import annotations
 
@@ -22,7 +27,7 @@ from typing import Optional
 
 from pydantic import BaseModel, ConfigDict, Field
 
-SCHEMA_VERSION = "1.2.0"
+SCHEMA_VERSION = "1.3.0"
 
 
 class _Model(BaseModel):
@@ -58,6 +63,11 @@ class MethodImageResult(_Model):
         default=None, description="ground-truth part metrics of this image when the dataset has masks: mean_iou, "
         "pointing_accuracy, object_iou, n_concepts, concepts [{concept, part, iou, pointing, pixels}], "
         "grounding_present, grounding_under_concept, n_descriptors, n_pairs, n_unknown_descriptors, parts_present")
+    controls: Optional[dict] = Field(
+        default=None, description="controls beside this image's numbers (schema 1.3): random_dv {mi, auc, curve} "
+        "(exact expectation for |D_v| random pool ids, same D_y); with masks also grounding_random and "
+        "grounding_class_prior {present, under_concept}, random_labels {mean_iou, pointing_accuracy, draws}, "
+        "oracle_foreground {mean_iou, pointing_accuracy, object_iou, n_concepts}")
 
 
 class ImageRecord(_Model):
@@ -69,6 +79,10 @@ class ImageRecord(_Model):
     ground_truth_baseline: Optional[dict] = Field(
         default=None, description="K-means on raw pixel patches (no model) of this image when the dataset has masks: "
         "mean_iou, pointing_accuracy, object_iou, n_concepts")
+    controls: Optional[dict] = Field(
+        default=None, description="image-level controls (schema 1.3): foreground {empty, patches[, iou, "
+        "every_patch_iou, oracle_patch_iou]}; with masks also oracle_region {red, gray, blur, mean: {within, pool, "
+        "n_parts}, n_parts} and pixel_kmeans_oracle_foreground {mean_iou, pointing_accuracy, object_iou}")
 
 
 class ConceptCount(_Model):
@@ -87,6 +101,9 @@ class MethodClassResult(_Model):
         default=None, description="ground-truth metrics, mean over images (datasets with masks): n_images, "
         "n_concepts, mean_iou, pointing_accuracy, object_iou, grounding_present, grounding_under_concept, "
         "parts {part: {matched, mean_iou}}")
+    controls: Optional[dict] = Field(
+        default=None, description="controls, aggregated over images (schema 1.3): random_dv {mi, auc, curve} of the "
+        "zero-padded mean control curve; with masks the means of the per-image controls")
 
 
 class SkippedImage(_Model):
@@ -107,6 +124,9 @@ class ClassRecord(_Model):
         "n_concepts, mean_iou, pointing_accuracy, object_iou, parts, k, patch")
     skipped: list[SkippedImage] = Field(default_factory=list, description="images of the class that could not be "
                                         "read and are not in n_images (schema 1.2)")
+    controls: Optional[dict] = Field(
+        default=None, description="image-level controls, means over images (schema 1.3), with foreground.n_empty "
+        "and foreground.n_images")
 
 
 class ClassesFile(_Model):
@@ -122,6 +142,9 @@ class MethodSummary(_Model):
         default=None, description="ground-truth metrics, mean over images (datasets with masks): n_images, "
         "n_concepts, mean_iou, pointing_accuracy, object_iou, grounding_present, grounding_under_concept, "
         "parts {part: {matched, mean_iou}}")
+    controls: Optional[dict] = Field(
+        default=None, description="controls, aggregated over images (schema 1.3): random_dv {mi, auc, curve} of the "
+        "zero-padded mean control curve; with masks the means of the per-image controls")
 
 
 class Provenance(_Model):
@@ -158,6 +181,9 @@ class Summary(_Model):
         "n_concepts, mean_iou, pointing_accuracy, object_iou, parts, k, patch")
     n_skipped_images: int = Field(default=0, description="images that could not be read (not in n_images)")
     skipped_images: list[SkippedImage] = Field(default_factory=list, description="those images and why (schema 1.2)")
+    controls: Optional[dict] = Field(
+        default=None, description="image-level controls, means over images (schema 1.3), with foreground.n_empty "
+        "and foreground.n_images")
 
 
 def schema_major(version: str) -> int:

@@ -21,7 +21,7 @@ from typing import Callable, Optional
 
 from generator.errors import UserError
 from generator.hashing import short_name, stable_hash
-from generator.method.config import MethodConfig
+from generator.method.config import MethodConfig, effective_topk, pool_scaled
 from generator.registry import datasets as ds_registry
 from generator.registry import models as model_registry
 from generator.registry.descriptors import load_pool
@@ -70,6 +70,8 @@ class Plan:
     cfg: MethodConfig
     units: list[WorkUnit]
     precision: str = "fp32"       # effective precision of the image tower (in the unit keys)
+    requested: Optional[MethodConfig] = None   # the method settings as given; ``cfg`` is what runs (pool-scaled)
+    method_effective: dict = field(default_factory=dict)  # method.config.effective_topk of this pool and dataset
 
     @property
     def results_dir(self) -> Path:
@@ -81,7 +83,8 @@ class Plan:
                 "dataset": {"name": self.dataset.name, "classes": self.dataset.classnames},
                 "templates": {"name": self.templates_name, "templates": self.templates},
                 "descriptors": {"sha256": self.pool.sha256, "n": len(self.pool.descriptors)},
-                "method": self.cfg.to_dict(), "seed": self.request.seed, "precision": self.precision,
+                "method": (self.requested or self.cfg).to_dict(), "method_effective": self.method_effective,
+                "seed": self.request.seed, "precision": self.precision,
                 "overlays_per_class": self.request.overlays_per_class}
 
 
@@ -94,12 +97,16 @@ class ComputeResult:
 
 
 def _check_method(cfg: MethodConfig) -> None:
+    from generator.method.foreground import FOREGROUND_METHODS
     from generator.method.parts import PART_METHODS
 
     unknown = [m for m in cfg.methods if m not in PART_METHODS]
     if unknown or not cfg.methods:
         raise UserError(f"unknown part method(s) {unknown}; choose from {', '.join(sorted(PART_METHODS))} "
                         "(e.g. --methods pca,kmeans)")
+    if cfg.foreground_method not in FOREGROUND_METHODS:
+        raise UserError(f"unknown foreground_method {cfg.foreground_method!r}; choose from "
+                        f"{', '.join(sorted(FOREGROUND_METHODS))} (suite `method: {{foreground_method: ...}}`)")
 
 
 def _memo(memo: Optional[dict], key: tuple, make: Callable):
@@ -123,8 +130,13 @@ def plan(req: ComputeRequest, run_device: Optional[str] = None, memo: Optional[d
                                                           class_names=req.class_names))
     templates_name, templates = ds_registry.resolve_templates(req.templates)
     pool = _memo(memo, ("pool", str(req.descriptors)), lambda: load_pool(req.descriptors))
-    cfg = req.method if req.methods is None else replace(req.method, methods=tuple(req.methods))
-    _check_method(cfg)
+    requested = req.method if req.methods is None else replace(req.method, methods=tuple(req.methods))
+    _check_method(requested)
+    try:  # pool-relative initial_topk / language_topk (generator.method.config, docs/method.md)
+        effective = effective_topk(requested, len(pool.descriptors), len(dataset.classes))
+    except ValueError as e:
+        raise UserError(f"bad method settings: {e}") from None
+    cfg = pool_scaled(requested, len(pool.descriptors), len(dataset.classes))
     req.device = resolve_device(req.device)
     spec = model_registry.resolve_model(req.model, req.pretrained, req.model_config)
     weights_file = model_registry.check_weights(spec, req.weights_cache)  # fail fast, before any work
@@ -133,7 +145,8 @@ def plan(req: ComputeRequest, run_device: Optional[str] = None, memo: Optional[d
     files = _memo(memo, ("files", id(dataset)), lambda: class_files(dataset))
     units = make_units(dataset, spec.id, weights, pool.sha256, templates, cfg, req.seed, req.overlays_per_class,
                        precision=precision, files=files)
-    return Plan(req, dataset, templates_name, templates, pool, spec, weights, cfg, units, precision)
+    return Plan(req, dataset, templates_name, templates, pool, spec, weights, cfg, units, precision,
+                requested=requested, method_effective=effective)
 
 
 class _Engine:
@@ -191,15 +204,28 @@ class _Engine:
         return self
 
 
-def _ground_truth(p: Plan, unit: WorkUnit, raw, explanations):
-    """Ground-truth part metrics when the dataset has part masks (``p.dataset.part_masks``,
-    :mod:`generator.runner.ground_truth`): (per image {method: dict}, per image baseline dict or None), or None."""
+def _ground_truth(p: Plan, unit: WorkUnit, raw, explanations, encoded=None, eng=None):
+    """Ground-truth part metrics and their controls when the dataset has part masks (``p.dataset.part_masks``,
+    :mod:`generator.runner.ground_truth`): (per image {method: dict}, per image baseline dict or None, per image
+    {method: controls}, per image controls), or None. The oracle-region prompts cost forward passes (batched)."""
     masks = p.dataset.part_masks
     if masks is None:
         return None
-    from generator.runner.ground_truth import batch_ground_truth
+    from generator.runner.ground_truth import batch_controls, batch_ground_truth, region_scores
 
-    return batch_ground_truth(masks, unit.files, raw, explanations, p.pool.descriptors, p.cfg.n_parts, p.request.seed)
+    methods, base = batch_ground_truth(masks, unit.files, raw, explanations, p.pool.descriptors, p.cfg.n_parts,
+                                       p.request.seed)
+    if encoded is None or eng is None:
+        return methods, base, [{} for _ in explanations], [{} for _ in explanations]
+    req = p.request
+
+    def region(raw_, gts):
+        return region_scores(eng.loaded.model, raw_, gts, eng.bank, p.cfg,
+                             lambda r: eng.pre.normalize(r, req.device), req.device, req.batch_size)
+
+    m_ctl, i_ctl = batch_controls(masks, unit.files, raw, explanations, p.pool.descriptors, p.dataset.classnames,
+                                  p.pool.classes, encoded.patches, p.cfg, req.seed, region=region)
+    return methods, base, m_ctl, i_ctl
 
 
 def _encode(p: Plan, unit: WorkUnit, eng: _Engine, images):
@@ -294,7 +320,7 @@ def run_unit(p: Plan, unit: WorkUnit, engine: _Engine) -> dict:
         raise UserError(f"{root / unit.folder}: cannot explain this class with {p.spec.id}: {e}") from None
     n_overlays = min(req.overlays_per_class, len(unit.files)) * len(p.cfg.methods)
     drawn = eng.steps.start(f"class {unit.folder}: overlays", total=n_overlays) if n_overlays else None
-    gt = _ground_truth(p, unit, raw, explanations)
+    gt = _ground_truth(p, unit, raw, explanations, encoded, eng)
     image_records, names = [], overlay_names(unit.files)
     for j, (rel, e) in enumerate(zip(unit.files, explanations)):
         overlays = {}
@@ -313,7 +339,10 @@ def run_unit(p: Plan, unit: WorkUnit, engine: _Engine) -> dict:
         if gt is not None:
             for method, res in r.methods.items():
                 res.ground_truth = gt[0][j][method]
+                res.controls = {**(res.controls or {}), **gt[2][j].get(method, {})}
             r.ground_truth_baseline = gt[1][j]
+            r.controls = {**(r.controls or {}), **{k: ({**r.controls.get(k, {}), **v} if isinstance(v, dict) else v)
+                                                   for k, v in gt[3][j].items()}}
         image_records.append(r)
     klass = rec.class_record(unit.name, image_records, p.cfg.methods, rec.max_curve_length(p.cfg),
                              folder=unit.folder, index=unit.class_index)
@@ -331,6 +360,11 @@ def compute(req: ComputeRequest, progress: Callable[[str], None] = lambda msg: N
     engine = _Engine(p, progress, steps=steps, upcoming=pending)
     for note in p.dataset.notes:
         progress(f"note: {note}")
+    eff = p.method_effective
+    if eff.get("scaled"):
+        progress(f"pool of {eff['pool_size']} descriptors, {eff['n_classes']} classes: initial_topk "
+                 f"{p.requested.initial_topk} -> {eff['initial_topk']}, u {p.requested.language_topk} -> "
+                 f"{eff['language_topk']} (pool_scaling {eff['pool_scaling']!r}, docs/method.md)")
     if len(p.pool.descriptors) < p.cfg.language_topk:
         progress(f"note: {p.pool.source} has {len(p.pool.descriptors)} descriptors, fewer than u = "
                  f"{p.cfg.language_topk}: the language side uses all of them")

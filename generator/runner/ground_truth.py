@@ -17,6 +17,19 @@ over the class batch like the method's parts, with k = ``cfg.n_parts``, the patc
 grid), restricted to the method's SVD foreground (shared by the part methods), same seed: what clustering colour
 alone achieves on the same patches. Skipped (None) when S is not a multiple of the grid.
 
+Controls (schema 1.2, :mod:`generator.evaluation.controls`; :func:`batch_controls`), stored beside the metrics:
+
+* per image and method (``MethodImageResult.controls``): ``grounding_random`` (analytic random-descriptor precision,
+  present / under concept), ``grounding_class_prior`` (the same expectation over the pool's descriptors of the
+  predicted class), ``random_labels`` (the method's patch labels permuted over its own foreground, ``RANDOM_DRAWS``
+  seeded draws), ``oracle_foreground`` (the method's parts clustered within the true object's patches: the oracle
+  patch mask, a patch is object when >= half its pixels are);
+* per image (``ImageRecord.controls``): ``foreground`` (IoU of the method's upsampled patch foreground with the object,
+  ``every_patch_iou`` = the level of taking every patch, ``oracle_patch_iou`` = the best patch-grid mask, ``empty``,
+  ``patches``), ``oracle_region`` (prompts drawn around each TRUE part region, AUROC of that part's descriptors:
+  ``within`` the image's parts and against the ``pool``, per prompt kind and for their mean embedding, the method's),
+  ``pixel_kmeans_oracle_foreground`` (the pixel K-means baseline within the oracle patch mask).
+
 Aggregates (:func:`aggregate`, class and dataset level): the **mean over images** of each per-image metric (images
 where it is undefined, e.g. no concept, are left out), the number of images and concepts, and per ground-truth part
 how many concepts matched it and their mean IoU.
@@ -27,8 +40,10 @@ from typing import Optional, Sequence
 
 import numpy as np
 
+from generator.evaluation import controls as ctl
 from generator.evaluation.ground_truth import grounding_precision, part_localisation, pixel_kmeans_baseline
 
+RANDOM_DRAWS = 20       # permutations per image of the random-labels control
 LOCALISATION = ("mean_iou", "pointing_accuracy", "object_iou")
 GROUNDING = ("grounding_present", "grounding_under_concept")
 METRICS = LOCALISATION + GROUNDING
@@ -97,4 +112,157 @@ def aggregate(records: Sequence[Optional[dict]]) -> Optional[dict]:
     for key in ("k", "patch"):
         if key in recs[0]:
             out[key] = recs[0][key]
+    return out
+
+
+# ---- controls (schema 1.2) -----------------------------------------------------------------------------------------
+
+def _cell(size: int, grid: int) -> Optional[int]:
+    return size // grid if grid and size % grid == 0 else None
+
+
+def method_controls(m, gt_mask: np.ndarray, masks, descriptors: Sequence[str], class_descriptors, grid: int,
+                    seed: int) -> dict:
+    """Grounding and localisation controls of one method's explanation ``m`` of one image."""
+    loc = part_localisation(m.part_map, gt_mask, masks.part_names)
+    matched = {c["concept"]: c["part"] for c in loc["concepts"]}
+    counts = [(matched.get(int(p)), len(ds)) for p, ds in sorted(m.per_part.items())]
+    present = masks.names_present(gt_mask)
+    out = {"grounding_random": ctl.random_grounding(counts, masks.descriptor_parts, descriptors, present),
+           "grounding_class_prior": (ctl.random_grounding(counts, masks.descriptor_parts, class_descriptors, present)
+                                     if class_descriptors else {"present": None, "under_concept": None})}
+    cell = _cell(m.part_map.shape[0], grid)
+    out["random_labels"] = (ctl.random_label_localisation(m.part_map, gt_mask, cell, RANDOM_DRAWS, seed)
+                            if cell else None)
+    return out
+
+
+def _localisation_summary(pixel_map: np.ndarray, gt_mask: np.ndarray, part_names) -> dict:
+    loc = part_localisation(pixel_map, gt_mask, part_names)
+    return {k: loc[k] for k in ("mean_iou", "pointing_accuracy", "object_iou", "n_concepts")}
+
+
+def region_scores(model, raw: np.ndarray, gt_masks: np.ndarray, bank, cfg, normalize, device,
+                  batch_size: int) -> list[dict]:
+    """Per image: {part index: (kinds + 1, N) descriptor scores} for the method's prompts drawn around each TRUE part
+    region (one row per prompt kind, last row = their mean embedding, the method's §2.3.2), batched forward passes."""
+    import torch
+
+    from generator.method import prompts
+    from generator.method.explain import _encode_prompts
+
+    kinds = tuple(cfg.prompt_kinds)
+    per_image = [prompts.part_prompts(raw[i], gt_masks[i].astype(np.int64) - 1, kinds, cfg.ellipse_thickness,
+                                      cfg.blur_kernel) for i in range(len(raw))]
+    stacked = [p.reshape(-1, *p.shape[-3:]) for ids, p in per_image if len(ids)]
+    if not stacked:
+        return [{} for _ in per_image]
+    with torch.no_grad():
+        emb = _encode_prompts(model, np.concatenate(stacked), normalize, device, batch_size).float()
+    desc = bank.desc_prompted.to(emb.device).float()
+    out, offset = [], 0
+    for ids, _ in per_image:
+        n = len(ids) * len(kinds)
+        e = emb[offset:offset + n].view(len(ids), len(kinds), -1)
+        offset += n
+        e = torch.cat([e, e.mean(dim=1, keepdim=True)], dim=1)          # (L, kinds + 1, D)
+        scores = (e @ desc.T).cpu().numpy()                             # (L, kinds + 1, N)
+        out.append({int(pid) + 1: scores[j] for j, pid in enumerate(ids)})
+    return out
+
+
+def region_auroc_record(scores: dict, masks, descriptors: Sequence[str], kinds: Sequence[str]) -> Optional[dict]:
+    """One image's oracle-region AUROC per prompt kind and for the mean embedding (``"mean"``, the method's)."""
+    if not scores:
+        return None
+    names = [masks.descriptor_parts.get(d, ()) for d in descriptors]
+    out = {}
+    for j, kind in enumerate(list(kinds) + ["mean"]):
+        by_part = {masks.part_names.get(k, str(k)): s[j] for k, s in scores.items()}
+        out[kind] = ctl.region_auroc(by_part, names)
+    out["n_parts"] = len(scores)
+    return out
+
+
+def batch_controls(masks, files: Sequence[str], raw: np.ndarray, explanations, descriptors: Sequence[str],
+                   classnames: Sequence[str], class_descriptors: dict, patches, cfg, seed: int,
+                   region=None) -> tuple[list[dict[str, dict]], list[dict]]:
+    """(per image: {method: controls}; per image: image-level controls) of a class batch with part masks.
+    ``patches`` (B,h,w,C): the encode pass's patch features (oracle-foreground parts); ``region``: a callable
+    ``(raw, gt_masks) -> region_scores(...)`` for the oracle-region AUROC, or None to skip it."""
+    from generator.method import parts as parts_mod
+
+    size = raw.shape[1]
+    gts = masks.masks(list(files), size)
+    grid = explanations[0].foreground.shape[0] if explanations else 0
+    cell = _cell(size, grid)
+    per_method = []
+    for i, e in enumerate(explanations):
+        cls_descs = class_descriptors.get(classnames[e.prediction], ())
+        per_method.append({name: method_controls(m, gts[i], masks, descriptors, cls_descs, grid, seed)
+                           for name, m in e.methods.items()})
+    image = [{} for _ in explanations]
+    if cell is None:
+        return per_method, image
+    objects = gts > 0
+    oracle = np.stack([ctl.oracle_patch_mask(o, grid) for o in objects])
+    for i, e in enumerate(explanations):
+        up = np.repeat(np.repeat(e.foreground, cell, 0), cell, 1)
+        ora = np.repeat(np.repeat(oracle[i], cell, 0), cell, 1)
+        image[i]["foreground"] = {"iou": ctl.mask_iou(up, objects[i]) or 0.0,
+                                  "every_patch_iou": ctl.mask_iou(np.ones_like(up), objects[i]),
+                                  "oracle_patch_iou": ctl.mask_iou(ora, objects[i])}
+    for name in cfg.methods:
+        kw = {"iter_limit": cfg.kmeans_iter_limit} if name == "kmeans" else {}
+        maps = parts_mod.part_maps(patches, oracle, name, cfg.n_parts, seed, **kw)
+        pix = parts_mod.pixel_part_maps(maps, size)
+        for i in range(len(explanations)):
+            per_method[i][name]["oracle_foreground"] = _localisation_summary(pix[i], gts[i], masks.part_names)
+    base = baseline_ground_truth(raw, gts, oracle, cfg.n_parts, seed, masks.part_names)
+    for i in range(len(explanations)):
+        if base is not None:
+            image[i]["pixel_kmeans_oracle_foreground"] = {k: base[i][k] for k in LOCALISATION}
+    if region is not None:
+        scores = region(raw, gts)
+        for i in range(len(explanations)):
+            image[i]["oracle_region"] = region_auroc_record(scores[i], masks, descriptors, cfg.prompt_kinds)
+    return per_method, image
+
+
+def _mean_tree(records: Sequence[Optional[dict]]) -> Optional[dict]:
+    """Element-wise mean of nested dicts of numbers (None values left out; bools counted as 0/1 shares)."""
+    recs = [r for r in records if r is not None]
+    if not recs:
+        return None
+    keys = list(dict.fromkeys(k for r in recs for k in r))
+    out = {}
+    for k in keys:
+        vals = [r.get(k) for r in recs if r.get(k) is not None]
+        if vals and all(isinstance(v, dict) for v in vals):
+            out[k] = _mean_tree(vals)
+        elif vals and all(isinstance(v, (int, float)) for v in vals):
+            out[k] = float(np.mean(vals))
+        else:
+            out[k] = None
+    return out
+
+
+def aggregate_method_controls(records: Sequence[Optional[dict]]) -> Optional[dict]:
+    """Class / data-set level of ``MethodImageResult.controls`` without ``random_dv`` (means over images)."""
+    recs = [{k: v for k, v in r.items() if k != "random_dv"} for r in records if r]
+    return _mean_tree(recs) if any(recs) else None
+
+
+def aggregate_image_controls(records: Sequence[Optional[dict]]) -> Optional[dict]:
+    """Class / data-set level of ``ImageRecord.controls``: means over images, plus ``foreground.n_empty`` (count)
+    and ``foreground.empty`` (share) of images with an empty foreground."""
+    recs = [r for r in records if r]
+    if not recs:
+        return None
+    out = _mean_tree(recs) or {}
+    fgs = [r["foreground"] for r in recs if r.get("foreground")]
+    if fgs:
+        out.setdefault("foreground", {})
+        out["foreground"]["n_empty"] = int(sum(bool(f.get("empty")) for f in fgs))
+        out["foreground"]["n_images"] = len(fgs)
     return out

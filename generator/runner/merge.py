@@ -35,7 +35,7 @@ def merge(results_dir: Path, p, shards: list[dict], config_hash: str, config: di
                                    crf_used=crf_used),
         ground_truth_baseline=rec.baseline_aggregate(images),
         n_skipped_images=sum(len(c.skipped) for c in classes),
-        skipped_images=[s for c in classes for s in c.skipped])
+        skipped_images=[s for c in classes for s in c.skipped], controls=rec.image_controls(images))
     write_jsonl(results_dir / "images.jsonl", images)
     write_json(results_dir / "classes.json", ClassesFile(classes=classes))
     write_json(results_dir / "summary.json", summary)

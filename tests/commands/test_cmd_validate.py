@@ -55,3 +55,16 @@ def test_a_newer_schema_major_and_broken_json_are_invalid(tmp_path):
 def test_no_results_is_a_user_error(tmp_path):
     result = CliRunner().invoke(cli, ["validate", str(tmp_path)])
     assert "no results" in str(result.exception)
+
+
+def test_controls_are_accepted_and_checked(tmp_path):
+    out = _copy(tmp_path)
+    summary = json.loads((out / RUN / "summary.json").read_text())
+    method = next(iter(summary["methods"]))
+    rdv = summary["methods"][method]["controls"]["random_dv"]          # written by the engine (schema 1.2)
+    assert rdv["mi"] == rdv["curve"][0]
+    assert CliRunner().invoke(cli, ["validate", str(out)]).exit_code == 0
+    rdv["auc"] += 1.0
+    (out / RUN / "summary.json").write_text(json.dumps(summary))
+    result = CliRunner().invoke(cli, ["validate", str(out)])
+    assert result.exit_code == 1 and "random-D_v control AUC is not the mean of its curve" in result.output

@@ -64,3 +64,22 @@ def test_bad_families():
         family_correlation([summary("a", 10, {"pca": 1.0}), summary("b", 20, {"pca": 2.0}, dataset="other")])
     with pytest.raises(ValueError, match="more than once"):
         family_correlation([summary("a", 10, {"pca": 1.0}), summary("a", 20, {"pca": 2.0})])
+
+
+def test_control_corrected_correlation_removes_a_size_effect():
+    """AUC rises with accuracy only because the random-D_v control rises with it: raw r = 1, corrected r = -1."""
+    rows = [(10, 1.0, 0.9), (20, 2.0, 1.95), (30, 3.0, 3.1), (40, 4.0, 4.2)]   # (top1, AUC, its random-D_v AUC)
+    fam = []
+    for i, (t, a, c) in enumerate(rows):
+        s = summary(f"m{i}", t, {"pca": a})
+        s.methods["pca"].controls = {"random_dv": {"mi": 0.0, "auc": c, "curve": [c]}}
+        fam.append(s)
+    r = family_correlation(fam, n_boot=50)["methods"]["pca"]
+    assert r["pearson"]["r"] == pytest.approx(1.0)
+    assert r["random_dv_auc"] == [0.9, 1.95, 3.1, 4.2]
+    assert r["corrected"]["auc_minus_random"] == pytest.approx([0.1, 0.05, -0.1, -0.2])
+    assert r["corrected"]["pearson"]["r"] == pytest.approx(stats.pearsonr([0.1, 0.05, -0.1, -0.2], [10, 20, 30, 40])[0])
+    assert r["corrected"]["pearson"]["r"] < -0.9
+    # without controls (results older than schema 1.2) there is no corrected correlation
+    assert family_correlation(family([(10, {"pca": 1.0}), (20, {"pca": 2.0})]), n_boot=10)["methods"]["pca"][
+        "corrected"] is None

@@ -141,3 +141,55 @@ def test_refine_crf_without_simplecrf_says_how_to_fix(monkeypatch):
     assert crf_available() is False
     with pytest.raises(RuntimeError, match="SimpleCRF.*'crf' setting off"):
         refine_crf(np.zeros((4, 4), bool), np.zeros((4, 4, 3), np.uint8), (10, 40, 13, 3, 3, 5))
+
+
+# ---- the registry of foreground methods ---------------------------------------------------------------------------
+
+from generator.method.foreground import FOREGROUND_METHODS, border_share  # noqa: E402
+
+
+def _central_objects(b: int = 3) -> np.ndarray:
+    objects = np.zeros((3, 8, 8), bool)
+    objects[0, 2:6, 2:5] = True
+    objects[1, 3:7, 1:5] = True
+    objects[2, 1:4, 3:7] = True
+    return objects[:b]
+
+
+def test_registry_holds_the_measured_methods_and_the_default_is_the_papers():
+    assert {"batch_svd", "image_svd", "batch_svd_majority", "image_svd_majority", "image_svd_border",
+            "border_contrast", "every_patch"} <= set(FOREGROUND_METHODS)
+    objects = _central_objects()
+    np.testing.assert_array_equal(foreground_masks(planted(objects)),
+                                  foreground_masks(planted(objects), method="batch_svd"))
+
+
+@pytest.mark.parametrize("method", ["image_svd", "image_svd_border", "border_contrast"])
+def test_per_image_methods_recover_a_planted_object(method):
+    objects = _central_objects()
+    np.testing.assert_array_equal(foreground_masks(planted(objects), method=method), objects)
+
+
+def test_majority_side_is_the_opposite_sign():
+    objects = _central_objects()
+    maj = foreground_masks(planted(objects), method="image_svd_majority", second_min=100)
+    # the background (majority, one ring-shaped component) is what the opposite sign keeps
+    np.testing.assert_array_equal(maj, ~objects)
+
+
+def test_border_contrast_ignores_which_side_is_the_minority():
+    """An object covering most of the frame (the minority-sign heuristic picks the background) is still found."""
+    objects = np.zeros((2, 8, 8), bool)
+    objects[:, 1:7, 1:7] = True                          # 36 of 64 patches: the object is the majority
+    np.testing.assert_array_equal(foreground_masks(planted(objects), method="border_contrast"), objects)
+    assert not np.array_equal(foreground_masks(planted(objects), method="batch_svd"), objects)
+
+
+def test_every_patch_and_border_share_and_unknown_method():
+    feats = planted(_central_objects(2))
+    assert foreground_masks(feats, method="every_patch").all()
+    m = np.zeros((4, 4), bool)
+    m[0, 0] = m[1, 1] = True
+    assert border_share(m) == 0.5 and border_share(np.zeros((4, 4), bool)) == 1.0
+    with pytest.raises(ValueError, match="unknown foreground method 'magic'.*batch_svd"):
+        foreground_masks(feats, method="magic")

@@ -17,8 +17,8 @@ IMAGE_1_0 = {"image": "c/a.png", "label": "c", "prediction": "c", "correct": Tru
     "pca": {"vision": [], "language": [], "mutual": [], "mi": 0.0, "curve": [0.0], "ground_truth": None}}}
 
 
-def test_version_is_1_2():
-    assert SCHEMA_VERSION == "1.2.0" and schema_major(SCHEMA_VERSION) == 1   # 1.2: skipped images
+def test_version_is_1_3():
+    assert SCHEMA_VERSION == "1.3.0" and schema_major(SCHEMA_VERSION) == 1   # 1.2: skipped images; 1.3: controls
 
 
 def test_1_0_files_read_without_ground_truth(tmp_path):

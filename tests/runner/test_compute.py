@@ -17,7 +17,7 @@ from generator.runner.compute import ComputeRequest, compute
 from tests.fixtures.images import make_descriptor_pool, make_image_folder
 from tests.fixtures.tiny import tiny_config_path
 
-U = 50  # the paper's u; the generated pool has 60 >= u descriptors
+U = 20  # the pool-scaled u (method.config.effective_topk): the generated pool has 60 descriptors of 3 classes
 CASES = {
     "vit": MethodConfig(),
     "modified_resnet": MethodConfig(),
@@ -50,6 +50,9 @@ def check_results(results_dir, cfg: MethodConfig, pool_path, kind: str):
     assert summary.model_info["parameters"] > 0 and set(summary.methods) == set(cfg.methods)
     assert summary.provenance.descriptor_sha256 == pool.sha256 and summary.provenance.seed == 0
     assert summary.provenance.config_hash == stable_hash(summary.config)
+    eff = summary.config["method_effective"]
+    assert eff["scaled"] and (eff["initial_topk"], eff["language_topk"], eff["pool_size"]) == (7, U, 60)
+    assert summary.config["method"]["language_topk"] == 50    # the setting as given is recorded beside it
     assert summary.provenance.git_commit and summary.provenance.device == "cpu"
     for r in images:
         assert r.correct == (r.label == r.prediction)
