@@ -276,6 +276,7 @@ class MethodSettings(_Raw):
     """Every field of :class:`~generator.method.config.MethodConfig` with its valid range (a test keeps the two in
     step). Method names are checked when planning (the part-method registry needs torch)."""
     facet: Literal["tokens", "keys"] = "tokens"
+    foreground_method: _Name = "batch_svd"    # checked against the registry when planning
     foreground_component: _NonNegInt = 1
     foreground_threshold: _Finite = 0.0
     second_component_min_patches: _NonNegInt = 5
@@ -298,6 +299,9 @@ class MethodSettings(_Raw):
     topk_per_part: _PosInt = 3
     importance_scale: _Finite = 2.5
     language_topk: _PosInt = 50
+    pool_scaling: Literal["auto", "ratio", "none"] = "auto"
+    reference_pool_size: _PosInt = 4229
+    small_pool_size: _NonNegInt = 400
     descriptor_prompt: str = "a photo showing {}"
 
     @field_validator("blur_kernel")

@@ -1,8 +1,14 @@
 """Print the demo family's table for the README from measured files only: the model cards (size, data, held-out
-accuracy) and a demo build's results (top-1 on the demo dataset, AUC, ground-truth localisation and grounding
-precision, the pixel K-means baseline), then the AUC-accuracy correlation across the family.
+accuracy) and a demo build's results, each metric beside its control (result schema 1.3,
+generator.evaluation.controls), then the AUC-accuracy correlation across the family, raw and for AUC minus its
+random-D_v control.
 
     .venv/bin/python scripts/family_table.py [--results results] [--dataset demo]
+
+Cells read "value (control)": AUC (random D_v at the same |D_v|); grounding under the concept and part present
+(random descriptors / class prior); part IoU (random labels on the same foreground / pixel K-means on the same
+foreground / parts clustered within the true object); foreground IoU with the object (every patch / best patch-grid
+mask) and empty foregrounds; true-part prompt AUROC within the image (chance 0.50).
 """
 from __future__ import annotations
 
@@ -16,9 +22,51 @@ from generator.results.io import read_summary
 CARDS = Path(__file__).resolve().parents[1] / "data" / "demo" / "models"
 
 
-def _gt(s, m, key):
-    v = (s.methods[m].ground_truth or {}).get(key)
-    return "-" if v is None else f"{v:.2f}"
+def _g(d, *path):
+    for k in path:
+        d = d.get(k) if isinstance(d, dict) else None
+    return d
+
+
+def _f(v, digits=2) -> str:
+    return "-" if v is None else f"{v:.{digits}f}"
+
+
+def _card(name: str) -> dict:
+    path = CARDS / f"{name}.card.json"
+    return json.loads(path.read_text()) if path.is_file() else {}
+
+
+def row(s) -> str:
+    name = Path(s.pretrained).stem
+    card = _card(name)
+    c = {m: s.methods[m].controls or {} for m in s.methods}
+    gt = {m: s.methods[m].ground_truth or {} for m in s.methods}
+    base = s.ground_truth_baseline or {}
+    ic = s.controls or {}
+    params = card.get("n_params")
+    heldout = _g(card, "heldout", "top1")
+    cells = [name, "-" if params is None else f"{params / 1e6:.1f}M",
+             f"{_g(card, 'data', 'n_images'):,}" if _g(card, "data", "n_images") else "-",
+             "-" if heldout is None else f"{100 * heldout:.1f}%", f"{s.top1:.1f}%"]
+    for m in ("pca", "kmeans"):
+        cells.append(f"{_f(s.methods[m].auc)} ({_f(_g(c[m], 'random_dv', 'auc'))})" if m in s.methods else "-")
+    k = "kmeans" if "kmeans" in s.methods else next(iter(s.methods))
+    cells.append(f"{_f(gt[k].get('grounding_under_concept'))} ({_f(_g(c[k], 'grounding_random', 'under_concept'), 3)}"
+                 f" / {_f(_g(c[k], 'grounding_class_prior', 'under_concept'))})")
+    cells.append(f"{_f(gt[k].get('grounding_present'))} ({_f(_g(c[k], 'grounding_random', 'present'), 3)}"
+                 f" / {_f(_g(c[k], 'grounding_class_prior', 'present'))})")
+    for m in ("pca", "kmeans"):
+        if m in s.methods:
+            cells.append(f"{_f(gt[m].get('mean_iou'))} ({_f(_g(c[m], 'random_labels', 'mean_iou'))} / "
+                         f"{_f(base.get('mean_iou'))} / {_f(_g(c[m], 'oracle_foreground', 'mean_iou'))})")
+        else:
+            cells.append("-")
+    fg = ic.get("foreground") or {}
+    cells.append(f"{_f(fg.get('iou'))} ({_f(fg.get('every_patch_iou'))} / {_f(fg.get('oracle_patch_iou'))}); "
+                 f"{fg.get('n_empty', '-')} empty")
+    cells.append(_f(_g(ic, "oracle_region", "mean", "within")))
+    return "| " + " | ".join(cells) + " |"
 
 
 def main() -> None:
@@ -29,27 +77,29 @@ def main() -> None:
     summaries = [read_summary(p) for p in sorted(Path(args.results, args.dataset).glob("*/summary.json"))]
     if not summaries:
         raise SystemExit(f"no summaries under {args.results}/{args.dataset}: run `mkbench build` first")
-    print("| model | params | training images | held-out top-1 (600) | demo top-1 | AUC PCA / K-means | "
-          "part IoU PCA / K-means (pixel K-means) | pointing PCA / K-means (pixel K-means) | "
-          "grounding: part present / under concept (K-means) |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    eff = summaries[0].config.get("method_effective") or {}
+    fgm = (summaries[0].config.get("method") or {}).get("foreground_method", "batch_svd")
+    print(f"Foreground `{fgm}`; initial_topk {eff.get('initial_topk', '-')}, u {eff.get('language_topk', '-')} "
+          f"(pool of {eff.get('pool_size', '-')} descriptors, pool_scaling {eff.get('pool_scaling', '-')}).")
+    print()
+    print("| model | params | training images | held-out top-1 | demo top-1 | AUC PCA (random D_v) | "
+          "AUC K-means (random D_v) | grounding under concept, K-means (random / class prior) | "
+          "grounding part present, K-means (random / class prior) | part IoU PCA (random labels / pixel K-means / "
+          "true object) | part IoU K-means (same) | foreground IoU (every patch / best grid mask) | "
+          "true-part prompt AUROC (0.50 = chance) |")
+    print("|" + "---|" * 13)
     for s in sorted(summaries, key=lambda s: -s.top1):
-        name = Path(s.pretrained).stem
-        card = json.loads((CARDS / f"{name}.card.json").read_text())
-        base = s.ground_truth_baseline or {}
-        print(f"| {name} | {card['n_params'] / 1e6:.1f}M | {card['data']['n_images']:,} | "
-              f"{100 * card['heldout']['top1']:.1f}% | {s.top1:.1f}% | "
-              f"{s.methods['pca'].auc:.2f} / {s.methods['kmeans'].auc:.2f} | "
-              f"{_gt(s, 'pca', 'mean_iou')} / {_gt(s, 'kmeans', 'mean_iou')} ({base.get('mean_iou', float('nan')):.2f}) | "
-              f"{_gt(s, 'pca', 'pointing_accuracy')} / {_gt(s, 'kmeans', 'pointing_accuracy')} "
-              f"({base.get('pointing_accuracy', float('nan')):.2f}) | "
-              f"{_gt(s, 'kmeans', 'grounding_present')} / {_gt(s, 'kmeans', 'grounding_under_concept')} |")
+        print(row(s))
     fam = family_correlation(summaries)
     print()
+    fmt = lambda c: "n/a" if c["r"] is None else f"{c['r']:+.2f} (95% CI {c['ci'][0]:+.2f} to {c['ci'][1]:+.2f})"
     for m, r in fam["methods"].items():
-        p, sp = r["pearson"], r["spearman"]
-        fmt = lambda c: "n/a" if c["r"] is None else f"{c['r']:+.2f} (95% CI {c['ci'][0]:+.2f} to {c['ci'][1]:+.2f})"
-        print(f"- {m}: AUC vs top-1 over {r['n']} models: Pearson {fmt(p)}, Spearman {fmt(sp)}")
+        line = f"- {m}: AUC vs top-1 over {r['n']} models: Pearson {fmt(r['pearson'])}, Spearman {fmt(r['spearman'])}"
+        if r.get("corrected"):
+            cr = r["corrected"]
+            line += (f"; AUC minus its random-D_v control vs top-1: Pearson {fmt(cr['pearson'])}, "
+                     f"Spearman {fmt(cr['spearman'])}")
+        print(line)
 
 
 if __name__ == "__main__":

@@ -72,7 +72,7 @@ def check_run(folder: Path) -> list[str]:
 
 
 def check_controls(summary, images) -> list[str]:
-    """Consistency of the controls (schema 1.2): each random-D_v control's MI is its curve's first point and its AUC
+    """Consistency of the controls (schema 1.3): each random-D_v control's MI is its curve's first point and its AUC
     the curve's mean; image controls have the shapes the schema documents; a method has controls in every image
     record or in none."""
     problems = []

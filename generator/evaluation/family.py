@@ -11,7 +11,7 @@ The control-corrected correlation (issue 8): the same coefficients for AUC minus
 (``Summary.methods[m].controls["random_dv"]["auc"]``, the exact expected AUC of random descriptors at each image's
 |D_v|, :mod:`generator.evaluation.controls`), under ``methods[m]["corrected"]``; a correlation that survives only raw
 is a size effect (bigger D_v, bigger AUC), not shared knowledge. None when some summary has no controls (results
-older than schema 1.2).
+older than schema 1.3).
 """
 from __future__ import annotations
 

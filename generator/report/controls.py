@@ -1,4 +1,4 @@
-"""Controls on the site (result schema 1.2; computed by the engine, :mod:`generator.evaluation.controls`): each
+"""Controls on the site (result schema 1.3; computed by the engine, :mod:`generator.evaluation.controls`): each
 metric beside what it would be without the knowledge it claims to measure, and plain sentences generated from those
 numbers, whatever they show.
 
@@ -158,7 +158,7 @@ def findings(ds, corr_rows: Optional[list] = None) -> list[str]:
             rel = "" if prior is None else (f", {'above' if best['under'] > prior else 'not above'} the class prior "
                                              f"{_f(prior)} (descriptors of the predicted class's own parts)")
             out.append(f"{ml} parts, {best['model']}: {_f(best['under'])} of the grounded descriptors name the part "
-                       f"under their concept; random descriptors would {_f(best['under_random'], 3)}"
+                       f"under their concept; random descriptors would give {_f(best['under_random'], 3)}"
                        f"{_x(best['under'], best['under_random'])}{rel}.")
         if best["part_iou"] is not None and best["part_iou_pixel"] is not None:
             cmp_ = "above" if best["part_iou"] > best["part_iou_pixel"] else "not above"

@@ -42,9 +42,27 @@ def _gain(gt: dict, base: Optional[dict]) -> Optional[float]:
     return None if a is None or b is None else a - b
 
 
-def gt_rows(methods, per_method: dict, baseline: Optional[dict]) -> list[dict]:
+def _controls(c: Optional[dict]) -> dict:
+    """The controls shown beside the ground-truth metrics (schema 1.2; None values without them)."""
+    c = c or {}
+    g = lambda *path: _dig(c, path)
+    return {"ctl": {"grounding_present": (g("grounding_random", "present"), g("grounding_class_prior", "present")),
+                    "grounding_under_concept": (g("grounding_random", "under_concept"),
+                                                g("grounding_class_prior", "under_concept")),
+                    "mean_iou": (g("random_labels", "mean_iou"), g("oracle_foreground", "mean_iou"))}}
+
+
+def _dig(d, path):
+    for k in path:
+        d = d.get(k) if isinstance(d, dict) else None
+    return d
+
+
+def gt_rows(methods, per_method: dict, baseline: Optional[dict], controls: Optional[dict] = None) -> list[dict]:
     """Rows (one per method with ground truth, then the baseline) from ground-truth dicts of one model at one level:
-    ``per_method`` = {method: ground-truth dict or None}."""
+    ``per_method`` = {method: ground-truth dict or None}; ``controls`` = {method: controls dict or None} (each row's
+    ``ctl`` then holds, per metric, the pair of controls shown beside it: (random descriptors, class prior) for
+    grounding, (random labels on the same foreground, parts within the true object) for mean IoU)."""
     rows = []
     for m in methods:
         gt = per_method.get(m)
@@ -52,7 +70,8 @@ def gt_rows(methods, per_method: dict, baseline: Optional[dict]) -> list[dict]:
             continue
         rows.append({"parts": m, "label": f"{method_label(m)} parts", "baseline": False,
                      "k": None, "patch": None, "n_images": gt.get("n_images"), "n_concepts": gt.get("n_concepts"),
-                     **{k: gt.get(k) for k in LOCALISATION + GROUNDING}, "iou_gain": _gain(gt, baseline)})
+                     **{k: gt.get(k) for k in LOCALISATION + GROUNDING}, "iou_gain": _gain(gt, baseline),
+                     **_controls((controls or {}).get(m))})
     if baseline:
         rows.append({"parts": BASELINE, "label": baseline_label(baseline), "baseline": True,
                      "k": baseline.get("k"), "patch": baseline.get("patch"), "n_images": baseline.get("n_images"),
@@ -64,7 +83,8 @@ def gt_rows(methods, per_method: dict, baseline: Optional[dict]) -> list[dict]:
 def model_rows(ds, mv) -> list[dict]:
     """Data-set-level ground-truth rows of one model."""
     s = mv.run.summary
-    return gt_rows(ds.methods, {m: ms.ground_truth for m, ms in s.methods.items()}, s.ground_truth_baseline)
+    return gt_rows(ds.methods, {m: ms.ground_truth for m, ms in s.methods.items()}, s.ground_truth_baseline,
+                   {m: ms.controls for m, ms in s.methods.items()})
 
 
 def class_rows(ds, cls: str) -> list[dict]:
@@ -75,7 +95,7 @@ def class_rows(ds, cls: str) -> list[dict]:
         if rec is None:
             continue
         for row in gt_rows(ds.methods, {m: r.ground_truth for m, r in rec.methods.items()},
-                           rec.ground_truth_baseline):
+                           rec.ground_truth_baseline, {m: r.controls for m, r in rec.methods.items()}):
             out.append({"mv": mv, **row})
     return out
 

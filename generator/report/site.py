@@ -40,6 +40,7 @@ from .datatables import (class_table, compare_context, correlation_table, correl
                          replication_rows, replication_table)
 from .findings import leaderboard_findings, model_findings
 from .escape import unique_slugs
+from .controls import controls_table, corrected_correlations, findings as control_findings, is_synthetic
 from .ground_truth import class_rows as gt_class_rows
 from .ground_truth import ground_truth_table, model_rows as gt_model_rows, parts_table
 from .load import load_all
@@ -101,6 +102,7 @@ class SiteBuilder:
         self.timings: dict[str, float] = {}
         self.warnings: list[str] = []
         self.pending: list[tuple[str, str, Callable[[], dict]]] = []
+        self.control_findings: dict[str, list[str]] = {}   # data set name -> sentences (report/controls.py)
 
     def _queue(self, rel: str, template: str, **ctx) -> None:
         """Render this page later, with the other bulk pages, possibly in parallel (:meth:`_flush`)."""
@@ -180,7 +182,9 @@ class SiteBuilder:
             site_dir = site_dir / f"v{prov['version']}"
         (staging / "overrides").mkdir(exist_ok=True)
         shutil.copytree(o.templates / "overrides", staging / "overrides", dirs_exist_ok=True)
+        synthetic = [ds.label for ds in datasets if is_synthetic(ds)]
         cfg = env.get_template("mkdocs.yml.j2").render(site=prov, datasets=datasets, search=o.search,
+                                                     synthetic=synthetic,
                                                      site_url=o.site_url, site_dir=str(site_dir),
                                                      hooks=str(Path(__file__).with_name("mkdocs_hooks.py")))
         (staging / "mkdocs.yml").write_text(cfg, encoding="utf-8")
@@ -239,11 +243,17 @@ class SiteBuilder:
         gt_stem = None
         if ds.ground_truth:
             gt_stem = w.table(f"{base}/tables/ground-truth", ground_truth_table(ds), meta)
+        # controls beside every number (report/controls.py)
+        ctl_table = controls_table(ds)
+        ctl_stem = w.table(f"{base}/tables/controls", ctl_table, meta)
+        ctl_findings = control_findings(ds, corrected_correlations(ds, n_boot=o.n_boot, seed=o.seed))
+        self.control_findings[ds.name] = ctl_findings
         w.page(f"{base}/index.md", "dataset.md.j2", ds=ds, tables_stem=f"{base}/tables/leaderboard",
                families=sorted({m.family for m in ds.models if m.family}),
                data_values=sorted({m.pretraining_data for m in ds.models if m.pretraining_data}),
                corr=corr, corr_stem=corr_stem, auc_chart=charts["auc"], gt_stem=gt_stem, paper_tex=paper_tex,
                findings=leaderboard_findings(ds, corr, o.n_boot), **board_columns(ds),
+               ctl_table=ctl_table, ctl_stem=ctl_stem, ctl_findings=ctl_findings, synthetic=is_synthetic(ds),
                gt=[{"mv": mv, **r} for mv in ds.models for r in gt_model_rows(ds, mv)] if ds.ground_truth else [])
         w.page(f"{base}/charts.md", "charts.md.j2", ds=ds, charts=charts, corr=corr, tables_stem=corr_stem,
                fits=[(t.table, fam, f) for t in ds.paper_tables for fam, f in t.fits.items()])
@@ -340,7 +350,11 @@ class SiteBuilder:
             ds, mv, c, ex, m, v = first
             example = {"src": w.copy(overlay_path(ds.name, mv, v.overlay), v.overlay),
                        "view": v, "ex": ex, "model": mv, "ds": ds, "cls": c, "method": m}
-        w.page("index.md", "index.md.j2", example=example)
+        synthetic = [ds for ds in datasets if is_synthetic(ds)]
+        if synthetic:
+            w.page("demo-world.md", "demo_world.md.j2", synthetic=synthetic)
+        w.page("index.md", "index.md.j2", example=example, control_findings=self.control_findings,
+               synthetic=synthetic)
 
     # -- MkDocs ----------------------------------------------------------------------------------------
     def _mkdocs(self, staging: Path, site_dir: Path) -> None:

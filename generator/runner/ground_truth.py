@@ -17,7 +17,7 @@ over the class batch like the method's parts, with k = ``cfg.n_parts``, the patc
 grid), restricted to the method's SVD foreground (shared by the part methods), same seed: what clustering colour
 alone achieves on the same patches. Skipped (None) when S is not a multiple of the grid.
 
-Controls (schema 1.2, :mod:`generator.evaluation.controls`; :func:`batch_controls`), stored beside the metrics:
+Controls (schema 1.3, :mod:`generator.evaluation.controls`; :func:`batch_controls`), stored beside the metrics:
 
 * per image and method (``MethodImageResult.controls``): ``grounding_random`` (analytic random-descriptor precision,
   present / under concept), ``grounding_class_prior`` (the same expectation over the pool's descriptors of the
@@ -115,7 +115,7 @@ def aggregate(records: Sequence[Optional[dict]]) -> Optional[dict]:
     return out
 
 
-# ---- controls (schema 1.2) -----------------------------------------------------------------------------------------
+# ---- controls (schema 1.3) -----------------------------------------------------------------------------------------
 
 def _cell(size: int, grid: int) -> Optional[int]:
     return size // grid if grid and size % grid == 0 else None

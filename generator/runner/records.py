@@ -10,7 +10,7 @@ Aggregation choices:
   (``TOP_CONCEPTS`` of each, ties broken by descriptor text);
 * ground-truth metrics (datasets with part masks) and the pixel K-means baseline are the mean over the class's /
   dataset's images (:func:`generator.runner.ground_truth.aggregate`); None without masks;
-* controls (schema 1.2): every method image result carries ``controls.random_dv``, the exact expected MI curve of
+* controls (schema 1.3): every method image result carries ``controls.random_dv``, the exact expected MI curve of
   |D_v| random pool ids with the same D_y (:func:`generator.evaluation.controls.random_dv`); classes and the data set
   carry the zero-padded mean of those curves (padded like the method's), its MI and AUC, so each MI / AUC has its
   random-D_v control at the same |D_v|. Ground-truth controls (datasets with masks) are means over images
@@ -96,7 +96,7 @@ def class_record(name: str, records: list[ImageRecord], methods: Sequence[str], 
 
 def method_controls(results: list[MethodImageResult], curve_length: int) -> dict | None:
     """Controls of one method over images: the random-D_v mean curve (same padding as the method's) and the means
-    of the ground-truth controls. None when no image has controls (results older than schema 1.2)."""
+    of the ground-truth controls. None when no image has controls (results older than schema 1.3)."""
     curves = [r.controls["random_dv"]["curve"] for r in results if r.controls and r.controls.get("random_dv")]
     if not curves:
         return None

@@ -1,0 +1,81 @@
+"""Controls end to end (schema 1.3): the demo world with masks, a tiny random ViT; every stored control equals the
+evaluation function called directly, at image, class and data-set level; the pool-scaled settings are recorded."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from generator.demo.dataset import write_dataset
+from generator.evaluation import controls as C
+from generator.method.config import MethodConfig, effective_topk
+from generator.registry.datasets import scan_image_folder
+from generator.registry.descriptors import load_pool
+from generator.results.io import read_classes, read_images, read_summary
+from generator.runner.compute import ComputeRequest, compute
+from generator.runner.records import max_curve_length
+from tests.fixtures.tiny import tiny_config_path
+from tests.runner.test_ground_truth_run import POOL, _subset
+
+CFG = MethodConfig(methods=("pca",), n_parts=3, foreground_method="border_contrast")
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    base = tmp_path_factory.mktemp("ctl")
+    write_dataset(base / "demo", per_class=2)
+    root = _subset(base / "demo", ("car", "snowman"))
+    res = compute(ComputeRequest(dataset_dir=root, descriptors=POOL, out=base / "out", device="cpu",
+                                 model_config=str(tiny_config_path("vit")), pretrained="none", overlays_per_class=0,
+                                 method=CFG))
+    d = res.results_dir
+    return {"root": root, "images": read_images(d / "images.jsonl"), "classes": read_classes(d / "classes.json").classes,
+            "summary": read_summary(d / "summary.json")}
+
+
+def test_random_dv_control_is_the_exact_expectation_at_every_level(run):
+    pool = load_pool(POOL)
+    n = len(pool.descriptors)
+    for r in run["images"]:
+        m = r.methods["pca"]
+        assert m.controls["random_dv"] == pytest.approx(C.random_dv(len(m.vision), len(m.language), n))
+    length = max_curve_length(CFG)
+    for k in run["classes"]:
+        mine = [r.methods["pca"].controls["random_dv"]["curve"] for r in run["images"] if r.label == k.name]
+        assert k.methods["pca"].controls["random_dv"] == pytest.approx(C.mean_control_curve(mine, length))
+    s = run["summary"].methods["pca"].controls["random_dv"]
+    assert s == pytest.approx(C.mean_control_curve([r.methods["pca"].controls["random_dv"]["curve"]
+                                                     for r in run["images"]], length))
+
+
+def test_pool_scaled_settings_are_recorded(run):
+    pool = load_pool(POOL)
+    eff = run["summary"].config["method_effective"]
+    assert eff == effective_topk(CFG, len(pool.descriptors), 2) and eff["scaled"]
+    assert all(len(r.methods["pca"].language) == eff["language_topk"] for r in run["images"])
+    assert run["summary"].config["method"]["foreground_method"] == "border_contrast"
+
+
+def test_grounding_and_foreground_controls_equal_direct_computation(run):
+    ds = scan_image_folder(run["root"])
+    masks, pool = ds.part_masks, load_pool(POOL)
+    for r in run["images"]:
+        gt = masks.mask(r.image, 64)
+        present = set(masks.names_present(gt))
+        c = r.methods["pca"].controls
+        if r.methods["pca"].ground_truth["n_pairs"]:
+            share = sum(1 for d in pool.descriptors if present & set(masks.descriptor_parts.get(d, ()))) / len(pool)
+            assert c["grounding_random"]["present"] == pytest.approx(share)
+            prior = list(dict.fromkeys(pool.classes[r.prediction]))
+            share = sum(1 for d in prior if present & set(masks.descriptor_parts.get(d, ()))) / len(prior)
+            assert c["grounding_class_prior"]["present"] == pytest.approx(share)
+        assert c["random_labels"]["draws"] == 20 and "oracle_foreground" in c
+        fg = r.controls["foreground"]
+        assert fg["every_patch_iou"] == pytest.approx((gt > 0).mean())
+        assert 0.0 <= fg["iou"] <= 1.0 and fg["oracle_patch_iou"] >= 0.5
+        region = r.controls["oracle_region"]
+        assert set(region) == {"red", "gray", "blur", "mean", "n_parts"} and region["n_parts"] == len(present)
+        assert region["mean"]["within"] is None or 0.0 <= region["mean"]["within"] <= 1.0
+    sc = run["summary"].controls["foreground"]
+    assert sc["n_images"] == len(run["images"])
+    assert sc["n_empty"] == sum(r.controls["foreground"]["empty"] for r in run["images"])
+    assert sc["iou"] == pytest.approx(np.mean([r.controls["foreground"]["iou"] for r in run["images"]]))
