@@ -69,6 +69,34 @@ def row(s) -> str:
     return "| " + " | ".join(cells) + " |"
 
 
+def checks(s) -> None:
+    """Issue 8's "done means" thresholds for the most accurate model, each with its numbers."""
+    ic = s.controls or {}
+    base = s.ground_truth_baseline or {}
+    print()
+    print(f"Thresholds for the most accurate model, {Path(s.pretrained).stem} (top-1 {s.top1:.1f}%):")
+    for m, ms in s.methods.items():
+        c, gt = ms.controls or {}, ms.ground_truth or {}
+        auc, rnd = ms.auc, _g(c, "random_dv", "auc")
+        under, ur, up = gt.get("grounding_under_concept"), _g(c, "grounding_random", "under_concept"), \
+            _g(c, "grounding_class_prior", "under_concept")
+        iou, pix = gt.get("mean_iou"), base.get("mean_iou")
+        ok = lambda b: "met" if b else "NOT met"
+        print(f"- {m}: AUC {_f(auc, 3)} >= 2 x random-D_v {_f(rnd, 3)}: {ok(rnd is not None and auc >= 2 * rnd)}"
+              f" ({auc / rnd:.2f}x)" if rnd else f"- {m}: no random-D_v control")
+        if under is not None and ur:
+            print(f"- {m}: under-concept precision {_f(under, 3)} >= 5 x random {_f(ur, 3)} "
+                  f"({under / ur:.1f}x): {ok(under >= 5 * ur)}; above class prior {_f(up, 3)}: "
+                  f"{ok(up is not None and under > up)}")
+        if iou is not None and pix is not None:
+            print(f"- {m}: part IoU {_f(iou, 3)} above pixel K-means on the same foreground {_f(pix, 3)}: "
+                  f"{ok(iou > pix)}")
+    fg = ic.get("foreground") or {}
+    if fg.get("iou") is not None:
+        print(f"- foreground IoU {_f(fg['iou'], 3)} above every patch {_f(fg.get('every_patch_iou'), 3)}: "
+              f"{'met' if fg['iou'] > (fg.get('every_patch_iou') or 1) else 'NOT met'} ({fg.get('n_empty')} empty)")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--results", default="results")
@@ -90,6 +118,7 @@ def main() -> None:
     print("|" + "---|" * 13)
     for s in sorted(summaries, key=lambda s: -s.top1):
         print(row(s))
+    checks(max(summaries, key=lambda s: (s.top1, s.methods[next(iter(s.methods))].auc)))
     fam = family_correlation(summaries)
     print()
     fmt = lambda c: "n/a" if c["r"] is None else f"{c['r']:+.2f} (95% CI {c['ci'][0]:+.2f} to {c['ci'][1]:+.2f})"

@@ -107,7 +107,8 @@ COLUMNS = [
 
 
 def controls_table(ds) -> Table:
-    cols = [Column("model", "Model"), Column("model_id", "Model id"), Column("label", "Parts"),
+    cols = [Column("model", "Model"), Column("model_id", "Model id"), Column("parts", "Part method"),
+            Column("label", "Parts"),
             Column("foreground_method", "Foreground method"), Column("initial_topk", "initial_topk", "int"),
             Column("language_topk", "u", "int")]
     cols += [Column(k, label, "int" if digits == 0 else "num", digits) for k, label, digits in COLUMNS]

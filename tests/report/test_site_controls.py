@@ -28,7 +28,7 @@ def test_controls_table_equals_the_results(built_site):
     assert len(rows) == 2 * len(MODELS)
     for model_id, s in _summaries(results).items():
         for m in ("pca", "kmeans"):
-            r = next(r for r in rows if r["model_id"] == model_id and r["label"].lower().startswith(m[:2]))
+            r = next(r for r in rows if r["model_id"] == model_id and r["parts"] == m)
             c = s["methods"][m]["controls"]
             assert _num(r["auc_random"]) == pytest.approx(c["random_dv"]["auc"], abs=5e-4)
             assert _num(r["under_random"]) == pytest.approx(c["grounding_random"]["under_concept"], abs=5e-4)
@@ -76,7 +76,7 @@ def test_is_synthetic_and_findings_on_hand_made_views():
                 controls={"foreground": {"iou": 0.6, "every_patch_iou": 0.3, "oracle_patch_iou": 0.7, "n_empty": 2}},
                 config={"method": {"foreground_method": "border_contrast"}, "method_effective": {"initial_topk": 9,
                                                                                                   "language_topk": 6}})
-    ds = SimpleNamespace(name="d", methods=["pca"], models=[SimpleNamespace(label="m", id="m", run=SimpleNamespace(summary=s))])
+    ds = SimpleNamespace(name="d", label="d", methods=["pca"], models=[SimpleNamespace(label="m", id="m", run=SimpleNamespace(summary=s))])
     text = " ".join(RC.findings(ds))
     assert "AUC 0.90 against 0.30 for random descriptors of the same number (3.0×)" in text
     assert "0.25 of the grounded descriptors" in text and "0.020 (12.5×), above the class prior 0.20" in text
