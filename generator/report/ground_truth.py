@@ -43,7 +43,7 @@ def _gain(gt: dict, base: Optional[dict]) -> Optional[float]:
 
 
 def _controls(c: Optional[dict]) -> dict:
-    """The controls shown beside the ground-truth metrics (schema 1.2; None values without them)."""
+    """The controls shown beside the ground-truth metrics (schema 1.3; None values without them)."""
     c = c or {}
     g = lambda *path: _dig(c, path)
     return {"ctl": {"grounding_present": (g("grounding_random", "present"), g("grounding_class_prior", "present")),
