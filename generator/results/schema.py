@@ -66,7 +66,7 @@ class MethodImageResult(_Model):
     controls: Optional[dict] = Field(
         default=None, description="controls beside this image's numbers (schema 1.3): random_dv {mi, auc, curve} "
         "(exact expectation for |D_v| random pool ids, same D_y); with masks also grounding_random and "
-        "grounding_class_prior {present, under_concept}, random_labels {mean_iou, pointing_accuracy, draws}, "
+        "grounding_class_prior {present, under_concept}, random_labels {mean_iou, draws}, "
         "oracle_foreground {mean_iou, pointing_accuracy, object_iou, n_concepts}")
 
 
@@ -82,7 +82,7 @@ class ImageRecord(_Model):
     controls: Optional[dict] = Field(
         default=None, description="image-level controls (schema 1.3): foreground {empty, patches[, iou, "
         "every_patch_iou, oracle_patch_iou]}; with masks also oracle_region {red, gray, blur, mean: {within, pool, "
-        "n_parts}, n_parts} and pixel_kmeans_oracle_foreground {mean_iou, pointing_accuracy, object_iou}")
+        "n_parts}, n_parts}")
 
 
 class ConceptCount(_Model):

@@ -21,14 +21,13 @@ Controls (schema 1.3, :mod:`generator.evaluation.controls`; :func:`batch_control
 
 * per image and method (``MethodImageResult.controls``): ``grounding_random`` (analytic random-descriptor precision,
   present / under concept), ``grounding_class_prior`` (the same expectation over the pool's descriptors of the
-  predicted class), ``random_labels`` (the method's patch labels permuted over its own foreground, ``RANDOM_DRAWS``
-  seeded draws), ``oracle_foreground`` (the method's parts clustered within the true object's patches: the oracle
+  predicted class), ``random_labels`` (mean IoU with the method's patch labels permuted over its own foreground,
+  ``RANDOM_DRAWS`` seeded draws), ``oracle_foreground`` (the method's parts clustered within the true object's patches: the oracle
   patch mask, a patch is object when >= half its pixels are);
 * per image (``ImageRecord.controls``): ``foreground`` (IoU of the method's upsampled patch foreground with the object,
   ``every_patch_iou`` = the level of taking every patch, ``oracle_patch_iou`` = the best patch-grid mask, ``empty``,
   ``patches``), ``oracle_region`` (prompts drawn around each TRUE part region, AUROC of that part's descriptors:
-  ``within`` the image's parts and against the ``pool``, per prompt kind and for their mean embedding, the method's),
-  ``pixel_kmeans_oracle_foreground`` (the pixel K-means baseline within the oracle patch mask).
+  ``within`` the image's parts and against the ``pool``, per prompt kind and for their mean embedding, the method's).
 
 Aggregates (:func:`aggregate`, class and dataset level): the **mean over images** of each per-image metric (images
 where it is undefined, e.g. no concept, are left out), the number of images and concepts, and per ground-truth part
@@ -218,10 +217,6 @@ def batch_controls(masks, files: Sequence[str], raw: np.ndarray, explanations, d
         pix = parts_mod.pixel_part_maps(maps, size)
         for i in range(len(explanations)):
             per_method[i][name]["oracle_foreground"] = _localisation_summary(pix[i], gts[i], masks.part_names)
-    base = baseline_ground_truth(raw, gts, oracle, cfg.n_parts, seed, masks.part_names)
-    for i in range(len(explanations)):
-        if base is not None:
-            image[i]["pixel_kmeans_oracle_foreground"] = {k: base[i][k] for k in LOCALISATION}
     if region is not None:
         scores = region(raw, gts)
         for i in range(len(explanations)):

@@ -80,6 +80,19 @@ def test_random_grounding_equals_sampling():
     assert np.mean([g["under_concept"] for g in got]) == pytest.approx(exact["under_concept"], abs=0.02)
 
 
+def test_best_part_ious_equal_part_localisation():
+    from generator.evaluation.ground_truth import part_localisation
+
+    rng = np.random.default_rng(3)
+    for _ in range(5):
+        gt = rng.integers(0, 4, size=(16, 16))
+        pm = np.where(rng.random((16, 16)) < 0.2, -1, rng.integers(0, 5, size=(16, 16)))
+        loc = part_localisation(pm, gt)
+        np.testing.assert_allclose(C.best_part_ious(pm, gt), [c["iou"] for c in loc["concepts"]])
+    assert C.best_part_ious(np.full((4, 4), -1), np.ones((4, 4))).size == 0
+    assert C.best_part_ious(np.zeros((4, 4)), np.zeros((4, 4))).tolist() == [0.0]
+
+
 def test_random_labels_keep_sizes_and_break_a_perfect_map():
     gt = np.zeros((8, 8), np.int64)
     gt[:, :4], gt[:, 4:] = 1, 2                      # two halves
