@@ -32,7 +32,8 @@ from typing import Iterable, Mapping, Optional, Sequence
 
 import numpy as np
 
-from generator.method.mutual_information import auc, mean_curve, mutual_information
+from generator.method.mutual_information import mutual_information
+from generator.results.metrics import auc, mean_curve
 
 
 def _log_comb(n: int, k: int) -> float:
