@@ -18,6 +18,7 @@ COMMANDS: dict[str, str] = {
     "train-demo": "generator.commands.demo:train_demo",
     "make-demo-dataset": "generator.commands.demo:make_demo_dataset",
     "site": "generator.commands.site:site", "serve": "generator.commands.site:serve",
+    "reproduce-report": "generator.commands.reproduce:reproduce_report",
 }
 
 

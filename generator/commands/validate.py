@@ -68,7 +68,7 @@ def check_run(folder: Path) -> list[str]:
         if m.curve and (not math.isclose(m.mi, m.curve[0], abs_tol=1e-6)):
             problems.append(f"method {name}: MI {m.mi} is not the first point of its curve ({m.curve[0]})")
     problems += check_controls(summary, images)
-    return problems
+    return problems + check_evaluations(summary, images)
 
 
 def check_controls(summary, images) -> list[str]:
@@ -93,6 +93,34 @@ def check_controls(summary, images) -> list[str]:
     bad = [r.image for r in images if r.controls is not None and not isinstance(r.controls.get("foreground", {}), dict)]
     if bad:
         problems.append(f"{len(bad)} image records have a malformed foreground control, e.g. {bad[0]}")
+    return problems
+
+
+def check_evaluations(summary, images) -> list[str]:
+    """The issue-9 fields (schema 1.3): quality needs its declared protocol, stored values are finite, every stored
+    interval holds its point (lo <= mean <= hi) and names its resampling unit."""
+    problems = []
+    has_quality = any(getattr(m, "quality", None) for r in images for m in r.methods.values())
+    if has_quality and not (summary.evaluation or {}).get("protocol"):
+        problems.append("image records hold quality metrics but summary.evaluation has no declared protocol")
+    bad = sum(1 for r in images for m in r.methods.values() for q in [getattr(m, "quality", None)] if q
+              for k in ("deletion", "insertion", "acc_drop", "acc_inc") if not math.isfinite(float(q.get(k, math.nan))))
+    if bad:
+        problems.append(f"{bad} quality values in images.jsonl are missing or not finite")
+    blocks = [("summary", summary.intervals)] + [(f"method {n}", getattr(m, "intervals", None))
+                                                 for n, m in summary.methods.items()]
+    for where, ivs in blocks:
+        for metric, units in (ivs or {}).items():
+            for unit, iv in units.items():
+                if iv.get("unit") != unit:
+                    problems.append(f"{where}: interval {metric}/{unit} names unit {iv.get('unit')!r}")
+                lo, mean, hi = (float(iv.get(k, math.nan)) for k in ("lo", "mean", "hi"))
+                if all(map(math.isfinite, (lo, mean, hi))) and not (lo - 1e-9 <= mean <= hi + 1e-9):
+                    problems.append(f"{where}: interval {metric}/{unit} [{lo}, {hi}] does not hold its mean {mean}")
+    for name, m in summary.methods.items():
+        for base, v in (getattr(m, "sanity", None) or {}).items():
+            if v.get("passes") != all(x.get("passes") for x in v.get("metrics", {}).values()):
+                problems.append(f"method {name}: sanity verdict {base} disagrees with its metrics")
     return problems
 
 

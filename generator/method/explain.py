@@ -53,6 +53,7 @@ class MethodExplanation:
     mi: float
     curve: list[float]
     part_map: np.ndarray            # int (S,S), -1 background
+    part_similarity: dict[int, float] = field(default_factory=dict)  # cos(image, part's mean prompt embedding)
 
 
 @dataclass
@@ -130,11 +131,13 @@ def _method_result(ids, part_embeds, image_embed, pred: int, bank: TextBank, cfg
     g = grounded or grounding.ground(part_embeds, ids, image_embed, bank.desc_prompted, bank.desc_raw, cfg)
     vision = [int(d) for d in g.ordered]
     lang = set(language)
+    sims = torch.nn.functional.normalize(part_embeds.float(), dim=-1) @ image_embed.float().to(part_embeds.device)
     return MethodExplanation(
         vision=vision, scores=[float(s) for s in g.scores], part_of=[int(p) for p in g.part_of],
         per_part={int(p): [int(d) for d in ds] for p, ds in g.per_part.items()}, language=language,
         mutual=[d for d in vision if d in lang], mi=mutual_information(vision, language),
-        curve=mi_curve(vision, language), part_map=part_map)
+        curve=mi_curve(vision, language), part_map=part_map,
+        part_similarity={int(p): float(v) for p, v in zip(ids, sims.tolist())})
 
 
 def _cached_part_embeddings(model, raw, pix, cfg, normalize, device, batch_size, cache):

@@ -20,6 +20,12 @@ History: 1.0.0 first release; 1.1.0 adds the optional ground-truth fields (datas
 ``ImageRecord.controls``, ``MethodClassResult.controls``, ``ClassRecord.controls``, ``MethodSummary.controls``,
 ``Summary.controls``; and ``Summary.config["method_effective"]`` (the pool-scaled initial_topk / u that ran).
 Migration: none needed; 1.0-1.2 files validate and read with ``controls`` = None (recompute to get controls).
+1.3.0 also adds the paper's evaluations and statistics (issue 9), all optional: ``MethodImageResult.quality`` /
+``baselines``, ``MethodClassResult.quality`` / ``baselines`` / ``intervals``, ``ClassRecord.intervals``,
+``MethodSummary.quality`` / ``baselines`` / ``intervals`` / ``sanity``, ``Summary.intervals`` / ``evaluation`` /
+``augmentation``. Migration: none needed to read 1.0/1.1 files (the fields are None); to get the new fields,
+rerun ``mkbench compute``/``run`` on the same folder: shards of 1.x are reused and merged again, but their images
+keep ``quality``/``baselines`` None until their class is recomputed (delete ``OUT/.shards`` to recompute all).
 """
 from __future__ import annotations
 
@@ -68,6 +74,13 @@ class MethodImageResult(_Model):
         "(exact expectation for |D_v| random pool ids, same D_y); with masks also grounding_random and "
         "grounding_class_prior {present, under_concept}, random_labels {mean_iou, draws}, "
         "oracle_foreground {mean_iou, pointing_accuracy, object_iou, n_concepts}")
+    quality: Optional[dict] = Field(
+        default=None, description="explanation quality of this image (spec §2.7, generator.evaluation.quality): "
+        "deletion, insertion, acc_drop, acc_inc (declared AUC rule) and their *_normalised, order, n_regions, curves; "
+        "None when the image has no region or the evaluation was off")
+    baselines: Optional[dict] = Field(
+        default=None, description="sanity baselines of this image (generator.evaluation.baselines): random_parts "
+        "(quality fields), random_descriptors and shuffled_class ({mi, curve})")
 
 
 class ImageRecord(_Model):
@@ -104,6 +117,12 @@ class MethodClassResult(_Model):
     controls: Optional[dict] = Field(
         default=None, description="controls, aggregated over images (schema 1.3): random_dv {mi, auc, curve} of the "
         "zero-padded mean control curve; with masks the means of the per-image controls")
+    quality: Optional[dict] = Field(default=None, description="mean quality metrics and curves over the images with "
+                                    "regions: n_images, n_without_regions, deletion, insertion, acc_drop, acc_inc, curves")
+    baselines: Optional[dict] = Field(default=None, description="baseline aggregates: random_parts (as quality), "
+                                      "random_descriptors / shuffled_class {mi, auc, n_images}")
+    intervals: Optional[dict] = Field(default=None, description="bootstrap intervals {metric: {unit: {mean, lo, hi, unit, n_units, n_boot, level, seed}}}, "
+        "unit = image or class (generator.evaluation.bootstrap)")
 
 
 class SkippedImage(_Model):
@@ -127,6 +146,8 @@ class ClassRecord(_Model):
     controls: Optional[dict] = Field(
         default=None, description="image-level controls, means over images (schema 1.3), with foreground.n_empty "
         "and foreground.n_images")
+    intervals: Optional[dict] = Field(default=None, description="bootstrap intervals {metric: {unit: {mean, lo, hi, unit, n_units, n_boot, level, seed}}}, "
+        "unit = image or class (generator.evaluation.bootstrap)")
 
 
 class ClassesFile(_Model):
@@ -145,6 +166,13 @@ class MethodSummary(_Model):
     controls: Optional[dict] = Field(
         default=None, description="controls, aggregated over images (schema 1.3): random_dv {mi, auc, curve} of the "
         "zero-padded mean control curve; with masks the means of the per-image controls")
+    quality: Optional[dict] = Field(default=None, description="as MethodClassResult.quality, over all images")
+    baselines: Optional[dict] = Field(default=None, description="as MethodClassResult.baselines, over all images")
+    intervals: Optional[dict] = Field(default=None, description="bootstrap intervals {metric: {unit: {mean, lo, hi, unit, n_units, n_boot, level, seed}}}, "
+        "unit = image or class (generator.evaluation.bootstrap)")
+    sanity: Optional[dict] = Field(
+        default=None, description="sanity verdicts {baseline: {passes, metrics: {metric: {diff, lo, hi, p, unit, "
+        "lower_is_better, passes}}}}: paired method - baseline over the same images, resampled by class")
 
 
 class Provenance(_Model):
@@ -184,6 +212,13 @@ class Summary(_Model):
     controls: Optional[dict] = Field(
         default=None, description="image-level controls, means over images (schema 1.3), with foreground.n_empty "
         "and foreground.n_images")
+    intervals: Optional[dict] = Field(default=None, description="bootstrap intervals of top1 by image and by class")
+    evaluation: Optional[dict] = Field(
+        default=None, description="the declared quality protocol (blur, steps, AUC rule, region, order), which "
+        "evaluations ran, and their measured cost (forward_images, seconds)")
+    augmentation: Optional[dict] = Field(
+        default=None, description="descriptor augmentation (paper Table 2, transductive; "
+        "generator.evaluation.augmentation): base and augmented top-1, rule, classes augmented")
 
 
 def schema_major(version: str) -> int:

@@ -56,6 +56,7 @@ class ComputeRequest:
     feature_cache: bool = True                       # reuse image features: OUT/.cache/features (feature_cache.py)
     loader_workers: Optional[int] = None             # image-decoding processes (None: runner.loading.default_workers)
     fail_fast: bool = False                          # stop at the first unreadable image (default: skip, record)
+    evaluations: Optional[object] = None             # runner.evaluations.EvalConfig (None: all on); False: off
 
 
 @dataclass
@@ -85,7 +86,16 @@ class Plan:
                 "descriptors": {"sha256": self.pool.sha256, "n": len(self.pool.descriptors)},
                 "method": (self.requested or self.cfg).to_dict(), "method_effective": self.method_effective,
                 "seed": self.request.seed, "precision": self.precision,
-                "overlays_per_class": self.request.overlays_per_class}
+                "overlays_per_class": self.request.overlays_per_class,
+                **_evaluation_config(self.request)}
+
+
+def _evaluation_config(req: "ComputeRequest") -> dict:
+    """The issue-9 evaluations' settings in the run configuration (absent when they are off)."""
+    from generator.runner.evaluations import eval_config
+
+    ev = eval_config(req.evaluations)
+    return {} if ev is None else {"evaluations": ev.to_dict()}
 
 
 @dataclass
@@ -321,6 +331,8 @@ def run_unit(p: Plan, unit: WorkUnit, engine: _Engine) -> dict:
     n_overlays = min(req.overlays_per_class, len(unit.files)) * len(p.cfg.methods)
     drawn = eng.steps.start(f"class {unit.folder}: overlays", total=n_overlays) if n_overlays else None
     gt = _ground_truth(p, unit, raw, explanations, encoded, eng)
+    from generator.runner.evaluations import run_evaluations
+    evals = run_evaluations(p, unit, eng, raw, explanations)
     image_records, names = [], overlay_names(unit.files)
     for j, (rel, e) in enumerate(zip(unit.files, explanations)):
         overlays = {}
@@ -343,11 +355,15 @@ def run_unit(p: Plan, unit: WorkUnit, engine: _Engine) -> dict:
             r.ground_truth_baseline = gt[1][j]
             r.controls = {**(r.controls or {}), **{k: ({**r.controls.get(k, {}), **v} if isinstance(v, dict) else v)
                                                    for k, v in gt[3][j].items()}}
+        for method, res in (evals[j].items() if evals else ()):
+            r.methods[method].quality, r.methods[method].baselines = res["quality"], res["baselines"] or None
         image_records.append(r)
     klass = rec.class_record(unit.name, image_records, p.cfg.methods, rec.max_curve_length(p.cfg),
                              folder=unit.folder, index=unit.class_index)
     klass.skipped = skipped
     extra = {"crf_used": any(e.crf_used for e in explanations), "model_info": eng.loaded.info.to_dict()}
+    if evals is not None:
+        extra["evaluation_cost"] = evals.cost
     write_shard(shard_path(req.out, unit), unit, image_records, klass, **extra)
     return {"images": image_records, "class": klass, **extra}
 
@@ -381,6 +397,6 @@ def compute(req: ComputeRequest, progress: Callable[[str], None] = lambda msg: N
     if engine.loader is not None:
         engine.loader.close()
     config = p.run_config()
-    summary = merge(p.results_dir, p, shards, config_hash=stable_hash(config), config=config)
+    summary = merge(p.results_dir, p, shards, config_hash=stable_hash(config), config=config, engine=engine)
     progress(f"wrote {p.results_dir}")
     return ComputeResult(p.results_dir, computed, len(p.units) - computed, summary)

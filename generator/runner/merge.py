@@ -14,8 +14,9 @@ from generator.results.schema import ClassesFile, Summary
 from generator.runner import records as rec
 
 
-def merge(results_dir: Path, p, shards: list[dict], config_hash: str, config: dict) -> Summary:
-    """``p`` is the run's :class:`~generator.runner.compute.Plan`; ``shards`` the unit payloads in unit order."""
+def merge(results_dir: Path, p, shards: list[dict], config_hash: str, config: dict, engine=None) -> Summary:
+    """``p`` is the run's :class:`~generator.runner.compute.Plan`; ``shards`` the unit payloads in unit order;
+    ``engine`` an already loaded model for the data-set-level augmentation pass (else it loads one when needed)."""
     results_dir = Path(results_dir)
     images = [r for s in shards for r in s["images"]]
     classes = [s["class"] for s in shards]
@@ -36,7 +37,20 @@ def merge(results_dir: Path, p, shards: list[dict], config_hash: str, config: di
         ground_truth_baseline=rec.baseline_aggregate(images),
         n_skipped_images=sum(len(c.skipped) for c in classes),
         skipped_images=[s for c in classes for s in c.skipped], controls=rec.image_controls(images))
+    _evaluations(summary, classes, shards, p, methods, engine)
     write_jsonl(results_dir / "images.jsonl", images)
     write_json(results_dir / "classes.json", ClassesFile(classes=classes))
     write_json(results_dir / "summary.json", summary)
     return summary
+
+
+def _evaluations(summary: Summary, classes, shards: list[dict], p, methods, engine=None) -> None:
+    """Bootstrap intervals (by image and by class), sanity verdicts and the descriptor augmentation
+    (:mod:`generator.runner.evaluations`)."""
+    from generator.runner import evaluations as ev
+
+    cfg = ev.eval_config(getattr(p.request, "evaluations", None))
+    summary.evaluation = ev.evaluation_record(p, shards, summary.model_info.get("image_size"))
+    ev.attach_statistics(summary, classes, [s["images"] for s in shards], methods, rec.max_curve_length(p.cfg),
+                         p.request.seed, cfg or ev.EvalConfig())
+    summary.augmentation = ev.run_augmentation(p, shards, engine)

@@ -29,6 +29,7 @@ from generator.results.schema import (ClassRecord, ConceptCount, ImageRecord, Me
                                       MethodImageResult, MethodSummary, PartRecord, VisionConcept)
 from generator.runner.ground_truth import aggregate as aggregate_gt
 from generator.runner.ground_truth import aggregate_image_controls, aggregate_method_controls
+from generator.runner.evaluations import aggregate_evaluations
 from generator.runner.overlays import part_color
 
 TOP_CONCEPTS = 10
@@ -89,7 +90,8 @@ def class_record(name: str, records: list[ImageRecord], methods: Sequence[str], 
         out[method] = MethodClassResult(mi=mi, auc=area, curve=curve, mutual_concepts=_top(mutual),
                                         vision_concepts=_top(vision_only), language_concepts=_top(language_only),
                                         ground_truth=aggregate_gt([r.ground_truth for r in results]),
-                                        controls=method_controls(results, curve_length))
+                                        controls=method_controls(results, curve_length),
+                                        **aggregate_evaluations(results, curve_length))
     return ClassRecord(name=name, n_images=len(records), top1=top1_of(r.correct for r in records), methods=out,
                        ground_truth_baseline=baseline_aggregate(records), controls=image_controls(records), **extra)
 
@@ -119,7 +121,9 @@ def method_summaries(records: list[ImageRecord], methods: Sequence[str], curve_l
     out = {}
     for method in methods:
         mi, area, curve = curve_stats([r.methods[method].curve for r in records], curve_length)
+        results = [r.methods[method] for r in records]
         out[method] = MethodSummary(mi=mi, auc=area, curve=curve,
                                     ground_truth=aggregate_gt([r.methods[method].ground_truth for r in records]),
-                                    controls=method_controls([r.methods[method] for r in records], curve_length))
+                                    controls=method_controls([r.methods[method] for r in records], curve_length),
+                                    **aggregate_evaluations(results, curve_length))
     return out

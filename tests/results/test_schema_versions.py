@@ -18,7 +18,18 @@ IMAGE_1_0 = {"image": "c/a.png", "label": "c", "prediction": "c", "correct": Tru
 
 
 def test_version_is_1_3():
-    assert SCHEMA_VERSION == "1.3.0" and schema_major(SCHEMA_VERSION) == 1   # 1.2: skipped images; 1.3: controls
+    assert SCHEMA_VERSION == "1.3.0" and schema_major(SCHEMA_VERSION) == 1   # 1.2: skipped images; 1.3: controls and evaluations
+
+
+
+def test_1_0_files_read_without_the_evaluation_fields(tmp_path):
+    (tmp_path / "summary.json").write_text(json.dumps(SUMMARY_1_0))
+    (tmp_path / "images.jsonl").write_text(json.dumps(IMAGE_1_0) + "\n")
+    s = read_summary(tmp_path / "summary.json")
+    assert s.intervals is None and s.evaluation is None and s.augmentation is None
+    assert s.methods["pca"].quality is None and s.methods["pca"].sanity is None
+    r = read_images(tmp_path / "images.jsonl")[0]
+    assert r.methods["pca"].quality is None and r.methods["pca"].baselines is None
 
 
 def test_1_0_files_read_without_ground_truth(tmp_path):

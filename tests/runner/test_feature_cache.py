@@ -33,7 +33,10 @@ def data(tmp_path_factory):
 
 
 def _request(data, out, cfg, **kw):
+    """These tests count the method's own forward passes: the issue-9 evaluations (their perturbed images are never
+    cached, and the augmentation pass re-encodes when the cache is off) are turned off here."""
     root, pool = data
+    kw.setdefault("evaluations", False)
     return ComputeRequest(dataset_dir=root, descriptors=pool, out=out, model_config=str(tiny_config_path("vit")),
                           pretrained="none", device="cpu", overlays_per_class=0, method=cfg, **kw)
 

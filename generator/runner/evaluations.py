@@ -1,0 +1,343 @@
+"""The paper's evaluations of one class batch, run right after :func:`generator.method.explain.explain_batch`
+(issue 9): explanation quality (deletion, insertion, AccDrop, AccInc; :mod:`generator.evaluation.quality`) and the
+sanity baselines (:mod:`generator.evaluation.baselines`), stored per image in ``MethodImageResult.quality`` and
+``MethodImageResult.baselines``; and the statistics of a merged run (bootstrap intervals by image and by class,
+sanity verdicts; :mod:`generator.evaluation.bootstrap`) written into ``classes.json`` / ``summary.json``.
+
+Forward passes per image and part method: 2 L for the quality curves and 2 L more for the random-parts baseline
+(L = the image's regions), plus one pass of the fully blurred image per image (shared by both); all states of a
+class batch are encoded in chunks of the run's batch size.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Optional, Sequence
+
+import numpy as np
+
+from generator.evaluation import baselines as bl
+from generator.evaluation import bootstrap
+from generator.evaluation import quality as q
+from generator.method.mutual_information import mean_curve
+
+
+@dataclass(frozen=True)
+class EvalConfig:
+    """Which evaluations run per class batch (all on by default; recorded in the run configuration)."""
+
+    quality: bool = True
+    random_parts: bool = True
+    text_baselines: bool = True
+    augmentation: bool = True
+    augmentation_per_neighbour: int = 5
+    protocol: q.QualityProtocol = field(default_factory=q.QualityProtocol)
+    n_boot: int = bootstrap.N_BOOT
+    level: float = bootstrap.LEVEL
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def eval_config(value) -> Optional[EvalConfig]:
+    """A request's ``evaluations`` setting: None -> the defaults, False -> off (None), an EvalConfig as is."""
+    if value is False:
+        return None
+    return EvalConfig() if value is None or value is True else value
+
+
+class BatchEvaluations(list):
+    """Per image {method: {"quality", "baselines"}}; ``cost`` = {"forward_images", "seconds"} of this class batch
+    (stored in the shard; the merged summary keeps only the deterministic forward-image count)."""
+
+    cost: dict
+
+
+def run_evaluations(p, unit, eng, raw: np.ndarray, explanations) -> Optional[BatchEvaluations]:
+    """The one call of :func:`generator.runner.compute.run_unit`: quality and baselines of a class batch, with its
+    measured cost; None when the request turned the evaluations off."""
+    import time
+
+    ev = eval_config(p.request.evaluations)
+    if ev is None:
+        return None
+    req, start = p.request, time.perf_counter()
+    counter: dict = {}
+    out = BatchEvaluations(evaluate_batch(
+        eng.loaded.model, raw, explanations, [unit.class_index] * len(explanations), eng.bank.class_embeds,
+        eng.bank.language, len(eng.bank.descriptors), p.cfg, req.seed, unit.class_index,
+        lambda r: eng.pre.normalize(r, req.device), req.device, req.batch_size, ev, counter))
+    out.cost = {"forward_images": int(counter.get("forward_images", 0)), "images": len(explanations),
+                "seconds": time.perf_counter() - start}
+    return out
+
+
+def evaluation_record(p, shards: Sequence[dict], size: Optional[int] = None) -> Optional[dict]:
+    """``Summary.evaluation``: the declared protocol, which evaluations ran, and the forward passes they cost
+    (summed over the shards that recorded it; wall time stays in the shards, so merged files are deterministic)."""
+    ev = eval_config(p.request.evaluations)
+    if ev is None:
+        return None
+    size = size[0] if isinstance(size, (list, tuple)) else size
+    costs = [s["evaluation_cost"] for s in shards if s.get("evaluation_cost")]
+    return {"protocol": ev.protocol.describe(size, p.cfg.n_parts), "quality": ev.quality,
+            "random_parts": ev.random_parts, "text_baselines": ev.text_baselines, "augmentation": ev.augmentation,
+            "bootstrap": {"n_boot": ev.n_boot, "level": ev.level, "units": list(bootstrap.UNITS)},
+            "passes_per_image": "1 (blurred image) + 2 L per part method (quality) + 2 L per part method "
+                                "(random parts), L = the image's regions",
+            "forward_images": int(sum(c["forward_images"] for c in costs)),
+            "images_counted": int(sum(c["images"] for c in costs))}
+
+
+def descriptor_similarity(m, scale: float) -> dict[int, float]:
+    """Per part: cos(image, its best raw descriptor) = max importance score of its descriptors / ``scale``."""
+    score = dict(zip(m.vision, m.scores))
+    return {int(p): max((score[d] for d in ds if d in score), default=0.0) / scale for p, ds in m.per_part.items()}
+
+
+def _part_ids(part_map: np.ndarray) -> list[int]:
+    return [int(p) for p in np.unique(part_map[part_map >= 0])]
+
+
+def evaluate_batch(model, raw: np.ndarray, explanations, labels: Sequence[int], class_embeds, language,
+                   n_descriptors: int, cfg, seed: int, class_index: int, normalize, device, batch_size: int,
+                   ev: EvalConfig = EvalConfig(), counter: Optional[dict] = None) -> list[dict]:
+    """Per image: {method: {"quality": dict | None, "baselines": dict}} for the class batch ``raw``."""
+    from generator.method import features
+
+    def encode(images: np.ndarray) -> np.ndarray:
+        return features.encode_image_embeds(model, normalize(images).to(device), batch_size=batch_size).cpu().numpy()
+
+    out: list[dict] = [{} for _ in explanations]
+    class_np = class_embeds.detach().float().cpu().numpy()
+    language_of = [list(map(int, row)) for row in language.tolist()]
+    perm = bl.derangement(len(language_of), np.random.default_rng([seed, 7919]))
+    logits = np.stack([e.logits for e in explanations]) if explanations else np.zeros((0, len(class_np)))
+    preds = [e.prediction for e in explanations]
+    jobs, where = [], []
+    for mi, method in enumerate(cfg.methods):
+        for i, e in enumerate(explanations):
+            m = e.methods[method]
+            rec = out[i].setdefault(method, {"quality": None, "baselines": {}})
+            if ev.text_baselines:
+                rng = np.random.default_rng([seed, class_index, i, mi, 1])
+                rec["baselines"].update(bl.text_baselines(m.vision, language_of, e.prediction, n_descriptors, perm, rng))
+            if not ev.quality:
+                continue
+            order = q.region_order(_part_ids(m.part_map), m.part_similarity, descriptor_similarity(m, cfg.importance_scale))
+            jobs.append(q.QualityJob(i, m.part_map, order))
+            where.append((i, method, "quality"))
+            if ev.random_parts:
+                rng = np.random.default_rng([seed, class_index, i, mi, 2])
+                jobs.append(q.QualityJob(i, bl.random_part_map(m.part_map, rng), order))
+                where.append((i, method, "random_parts"))
+    if jobs:
+        results = q.batch_quality(raw, jobs, class_np, preds, labels, logits, encode, cfg.n_parts, ev.protocol,
+                                  chunk=batch_size, counter=counter)
+        for (i, method, kind), r in zip(where, results):
+            value = None if r is None else r.to_dict()
+            if kind == "quality":
+                out[i][method]["quality"] = value
+            else:
+                out[i][method]["baselines"][kind] = value
+    return out
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# aggregation (class records, summaries) and statistics (merge time)
+
+QUALITY_KEYS = q.METRICS
+
+
+def aggregate_baselines(per_image: Sequence[Optional[dict]], curve_length: int) -> Optional[dict]:
+    """Class / dataset aggregates of the baselines: MI = point 0 and AUC = mean of the zero-padded mean curve for
+    the text baselines (as for the method, spec §2.6); :func:`quality.aggregate` for random parts."""
+    have = [b for b in per_image if b]
+    if not have:
+        return None
+    out = {}
+    for name in bl.TEXT_BASELINES:
+        curves = [b[name]["curve"] for b in have if b.get(name)]
+        if curves:
+            c = mean_curve(curves, length=max([curve_length] + [len(x) for x in curves]))
+            out[name] = {"mi": c[0], "auc": float(np.mean(c)), "n_images": len(curves)}
+    if any("random_parts" in b for b in have):
+        out["random_parts"] = q.aggregate([b.get("random_parts") for b in have])
+    return out
+
+
+def aggregate_evaluations(results: Sequence, curve_length: int) -> dict:
+    """{"quality": ..., "baselines": ...} aggregates of a class's / data set's MethodImageResults."""
+    return {"quality": q.aggregate([getattr(r, "quality", None) for r in results]),
+            "baselines": aggregate_baselines([getattr(r, "baselines", None) for r in results], curve_length)}
+
+
+def _image_auc(curve: Sequence[float], length: int) -> float:
+    return float(np.sum(curve)) / length if length else 0.0
+
+
+def per_image_values(records, method: str, length: int) -> dict[str, np.ndarray]:
+    """One value per image (NaN where undefined) whose mean is the stored aggregate: top1 (0/100), mi (curve point
+    0), auc (curve sum / padded length P), the quality metrics, and the baselines' ``<baseline>.<metric>``."""
+    rows: dict[str, list] = {"top1": [], "mi": [], "auc": []}
+    for key in QUALITY_KEYS:
+        rows[key] = []
+    for name, metrics in bl.COMPARED_ON.items():
+        for metric in metrics:
+            rows[f"{name}.{metric}"] = []
+    for r in records:
+        m = r.methods[method]
+        rows["top1"].append(100.0 if r.correct else 0.0)
+        rows["mi"].append(m.curve[0] if m.curve else 0.0)
+        rows["auc"].append(_image_auc(m.curve, length))
+        qual = getattr(m, "quality", None) or {}
+        for key in QUALITY_KEYS:
+            rows[key].append(qual.get(key, np.nan) if qual else np.nan)
+        base = getattr(m, "baselines", None) or {}
+        for name, metrics in bl.COMPARED_ON.items():
+            b = base.get(name)
+            for metric in metrics:
+                if not b:
+                    v = np.nan
+                elif metric == "mi":
+                    v = b["curve"][0] if "curve" in b else b.get("mi", np.nan)
+                elif metric == "auc" and "curve" in b:
+                    v = _image_auc(b["curve"], length)
+                else:
+                    v = b.get(metric, np.nan)
+                rows[f"{name}.{metric}"].append(v)
+    return {k: np.asarray(v, dtype=np.float64) for k, v in rows.items()}
+
+
+def _ok(v: np.ndarray) -> np.ndarray:
+    return np.isfinite(v)
+
+
+def intervals_of(values: dict[str, np.ndarray], groups: Optional[np.ndarray], ev: EvalConfig, seed: int) -> dict:
+    """{metric: {"image": interval[, "class": interval]}} for every metric with values (NaNs dropped)."""
+    out = {}
+    for key, v in values.items():
+        ok = _ok(v)
+        if not ok.any():
+            continue
+        entry = {"image": bootstrap.interval(v[ok], None, ev.n_boot, ev.level, seed)}
+        if groups is not None:
+            entry["class"] = bootstrap.interval(v[ok], groups[ok], ev.n_boot, ev.level, seed)
+        out[key] = entry
+    return out
+
+
+def sanity_verdicts(values: dict[str, np.ndarray], groups: np.ndarray, ev: EvalConfig, seed: int) -> dict:
+    """{baseline: {metric: verdict}, "passes": all passed} for the baselines present (paired, by class)."""
+    out = {}
+    for name, metrics in bl.COMPARED_ON.items():
+        per = {}
+        for metric, lower in metrics.items():
+            a, b = values.get(metric), values.get(f"{name}.{metric}")
+            if a is None or b is None:
+                continue
+            ok = _ok(a) & _ok(b)
+            if ok.sum() == 0:
+                continue
+            per[metric] = bl.verdict(a[ok], b[ok], groups[ok], lower, ev.n_boot, ev.level, seed)
+        if per:
+            out[name] = {"metrics": per, "passes": all(v["passes"] for v in per.values())}
+    return out
+
+
+def attach_statistics(summary, classes, images_by_class: Sequence[Sequence], methods: Sequence[str],
+                      curve_length: int, seed: int, ev: EvalConfig = EvalConfig()) -> None:
+    """Write bootstrap intervals (by image and by class) and sanity verdicts into ``summary`` and ``classes``;
+    ``images_by_class[i]`` are the image records of ``classes[i]`` (the class is the resampling cluster)."""
+    images = [r for recs in images_by_class for r in recs]
+    groups = np.asarray([i for i, recs in enumerate(images_by_class) for _ in recs])
+    summary.intervals = {"top1": bootstrap.both_units([100.0 if r.correct else 0.0 for r in images], groups,
+                                                      ev.n_boot, ev.level, seed)} if images else {}
+    for method in methods:
+        length = max([curve_length] + [len(r.methods[method].curve) for r in images])
+        values = per_image_values(images, method, length)
+        s = summary.methods[method]
+        s.intervals = intervals_of(values, groups, ev, seed)
+        s.sanity = sanity_verdicts(values, groups, ev, seed) or None
+    for c, recs in zip(classes, images_by_class):
+        if not recs:
+            continue
+        c.intervals = {"top1": {"image": bootstrap.interval([100.0 if r.correct else 0.0 for r in recs], None,
+                                                            ev.n_boot, ev.level, seed)}}
+        for method in methods:
+            if method in c.methods:
+                length = max([curve_length] + [len(r.methods[method].curve) for r in recs])
+                c.methods[method].intervals = intervals_of(per_image_values(recs, method, length), None, ev, seed)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# descriptor augmentation (paper Table 2): a data-set-level pass, run when a (dataset, model) is merged
+
+def _class_descriptors(pool, classnames: Sequence[str]) -> list[list[str]]:
+    """Each class's own descriptors from the pool (exact name, else case/underscore-insensitive match)."""
+    loose = {k.lower().replace("_", " ").strip(): v for k, v in pool.classes.items()}
+    return [list(pool.classes.get(c) or loose.get(c.lower().replace("_", " ").strip(), [])) for c in classnames]
+
+
+def run_augmentation(p, shards: list[dict], engine=None, progress=lambda m: None) -> Optional[dict]:
+    """``Summary.augmentation`` of a merged run (:mod:`generator.evaluation.augmentation`); loads the model when no
+    ``engine`` is given. The result is cached in ``OUT/.cache/augmentation`` keyed by the run configuration and the
+    unit keys, so a re-merge does not recompute it. None when the evaluations are off."""
+    import json
+    import time
+    from pathlib import Path
+
+    from generator.evaluation import augmentation as aug
+    from generator.hashing import stable_hash
+    from generator.results.io import write_json
+
+    ev = eval_config(p.request.evaluations)
+    if ev is None or not ev.augmentation:
+        return None
+    key = stable_hash({"config": p.run_config(), "units": [u.key for u in p.units], "prompt": aug.PROMPT,
+                       "per_neighbour": ev.augmentation_per_neighbour})
+    path = Path(p.request.out) / ".cache" / "augmentation" / p.dataset.name / p.spec.id / f"{key}.json"
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        pass
+    from generator.method import text
+    from generator.runner import compute as engine_mod
+
+    start = time.perf_counter()
+    if engine is None:   # the suite runner's merge: reuse the model this process holds (loaded once per process)
+        from generator.runner.suite_run import worker_model
+
+        engine = engine_mod._Engine(p, progress, loaded=worker_model(p, p.precision, progress))
+    eng = engine.ready()
+    req, loaded = p.request, eng.loaded
+    embeds, labels, vision = [], [], []
+    for unit, shard in zip(p.units, shards):
+        images, _ = eng.pre.load_batch([p.dataset.root / f for f in unit.files], device=req.device)
+        enc, _ = engine_mod._encode(p, unit, eng, images)
+        embeds.append(enc.embeds.float().cpu().numpy())
+        labels += [unit.class_index] * len(unit.files)
+        vision += [sorted({v.descriptor for m in r.methods.values() for v in m.vision}) for r in shard["images"]]
+    names = p.dataset.classnames
+    own = _class_descriptors(p.pool, names)
+    neighbours = aug.nearest_classes(eng.bank.class_embeds.float().cpu().numpy(), k=2)
+    extra = aug.neighbour_concepts(vision, labels, neighbours, own, ev.augmentation_per_neighbour)
+    texts, spans = [], []
+    for c, name in enumerate(names):
+        ds_own = own[c] or [""]
+        texts += [aug.prompt(name, d) for d in ds_own] + [aug.prompt(name, d) for d in extra[c]]
+        spans.append((len(ds_own), len(extra[c])))
+    cache = req.text_cache or Path(req.out) / ".cache" / "text"
+    emb = text.encode_texts(loaded.model, loaded.tokenizer, texts, device=req.device, batch_size=256,
+                            cache_dir=cache, cache_key=f"{p.spec.id}|{p.weights}|augmentation").float().cpu().numpy()
+    base, more, at = [], [], 0
+    for n_own, n_extra in spans:
+        base.append(emb[at:at + n_own])
+        more.append(emb[at + n_own:at + n_own + n_extra])
+        at += n_own + n_extra
+    result = aug.run(np.concatenate(embeds), labels, base, more, neighbours)
+    progress(f"descriptor augmentation: {len(texts)} prompts, {time.perf_counter() - start:.1f}s")
+    out = {**result.to_dict(names, ev.augmentation_per_neighbour), "n_images": len(labels),
+           "n_text_prompts": len(texts),
+           "classes_without_descriptors": [n for n, o in zip(names, own) if not o]}
+    write_json(path, out)
+    return out

@@ -1,0 +1,87 @@
+"""The issue-9 evaluations inside a real (tiny, random-weights) run: per-image quality and baselines, class and
+summary aggregates, bootstrap intervals by image and by class, sanity verdicts, the declared protocol and the
+measured cost; and ``evaluations=False`` turns them off."""
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from generator.method.config import MethodConfig
+from generator.results.io import read_classes, read_images, read_summary
+from generator.runner.compute import ComputeRequest, compute
+from tests.fixtures.images import make_descriptor_pool, make_image_folder
+from tests.fixtures.tiny import tiny_config_path
+
+CFG = MethodConfig(methods=("pca",), n_parts=3, sinkhorn_iters=50)
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    base = tmp_path_factory.mktemp("evals")
+    root = make_image_folder(base / "shapes", per_class=2, size=64)
+    pool = make_descriptor_pool(base / "pool.json", n_classes=6, per_class=10)
+    out = base / "out"
+    res = compute(ComputeRequest(dataset_dir=root, descriptors=pool, out=out, model_config=str(tiny_config_path("vit")),
+                                 pretrained="none", device="cpu", overlays_per_class=0, method=CFG))
+    return res.results_dir, (root, pool, base)
+
+
+def test_run_stores_quality_baselines_intervals_and_protocol(run):
+    folder, _ = run
+    summary = read_summary(folder / "summary.json")
+    classes = read_classes(folder / "classes.json").classes
+    images = read_images(folder / "images.jsonl")
+    with_regions = [r for r in images if r.methods["pca"].quality]
+    assert with_regions, "the tiny run should give some image a region"
+    for r in with_regions:
+        qual = r.methods["pca"].quality
+        assert len(qual["curves"]["deletion_score"]) == CFG.n_parts + 1
+        assert qual["deletion"] == pytest.approx(sum(qual["curves"]["deletion_score"]) - (
+            qual["curves"]["deletion_score"][0] + qual["curves"]["deletion_score"][-1]) / 2)
+        assert set(r.methods["pca"].baselines) >= {"random_parts", "random_descriptors", "shuffled_class"}
+    s = summary.methods["pca"]
+    assert s.quality["n_images"] == len(with_regions)
+    assert s.intervals["auc"]["class"]["unit"] == "class" and s.intervals["auc"]["image"]["unit"] == "image"
+    assert s.intervals["auc"]["class"]["n_units"] == 3 and s.intervals["auc"]["image"]["n_units"] == 6
+    iv = s.intervals["auc"]["image"]
+    assert iv["lo"] <= s.auc + 1e-9 and s.auc - 1e-9 <= iv["hi"] and math.isclose(iv["mean"], s.auc, abs_tol=1e-9)
+    assert summary.intervals["top1"]["class"]["mean"] == pytest.approx(summary.top1)
+    assert set(s.sanity) >= {"random_parts", "random_descriptors", "shuffled_class"}
+    assert all(isinstance(v["passes"], bool) for v in s.sanity.values())
+    assert summary.evaluation["protocol"]["steps"] == CFG.n_parts
+    assert summary.evaluation["protocol"]["blur_sigma_px"] == pytest.approx(64 / 16)
+    assert summary.evaluation["forward_images"] > 0 and summary.evaluation["images_counted"] == 6
+    a = summary.augmentation
+    assert a["transductive"] and a["n_images"] == 6 and 0 <= a["base_top1"] <= 100 and "rule" in a
+    assert "evaluations" in summary.config
+    for c in classes:
+        assert c.intervals["top1"]["image"]["n_units"] == c.n_images
+        assert "mi" in c.methods["pca"].intervals
+
+
+def test_evaluations_can_be_turned_off(run, tmp_path):
+    _, (root, pool, _) = run
+    res = compute(ComputeRequest(dataset_dir=root, descriptors=pool, out=tmp_path, evaluations=False,
+                                 model_config=str(tiny_config_path("vit")), pretrained="none", device="cpu",
+                                 overlays_per_class=0, method=CFG))
+    summary = read_summary(res.results_dir / "summary.json")
+    assert summary.evaluation is None and summary.methods["pca"].quality is None
+    assert all(r.methods["pca"].quality is None for r in read_images(res.results_dir / "images.jsonl"))
+    assert summary.methods["pca"].intervals["mi"]["image"]["n_units"] == 6    # intervals are always computed
+
+
+def test_validate_accepts_the_run_and_catches_a_broken_interval(run, tmp_path):
+    import json
+    import shutil
+
+    from generator.commands.validate import check_run
+
+    folder, _ = run
+    assert check_run(folder) == []
+    copy = tmp_path / folder.parent.name / folder.name
+    shutil.copytree(folder, copy)
+    data = json.loads((copy / "summary.json").read_text())
+    data["methods"]["pca"]["intervals"]["auc"]["image"]["lo"] = data["methods"]["pca"]["auc"] + 1.0
+    (copy / "summary.json").write_text(json.dumps(data))
+    assert any("does not hold its mean" in p for p in check_run(copy))
