@@ -326,9 +326,8 @@ def run_augmentation(p, shards: list[dict], engine=None, progress=lambda m: None
         ds_own = own[c] or [""]
         texts += [aug.prompt(name, d) for d in ds_own] + [aug.prompt(name, d) for d in extra[c]]
         spans.append((len(ds_own), len(extra[c])))
-    cache = req.text_cache or Path(req.out) / ".cache" / "text"
-    emb = text.encode_texts(loaded.model, loaded.tokenizer, texts, device=req.device, batch_size=256,
-                            cache_dir=cache, cache_key=f"{p.spec.id}|{p.weights}|augmentation").float().cpu().numpy()
+    emb = text.encode_texts(loaded.model, loaded.tokenizer, texts, device=req.device,
+                            batch_size=256).float().cpu().numpy()   # the whole result is cached, not the texts
     base, more, at = [], [], 0
     for n_own, n_extra in spans:
         base.append(emb[at:at + n_own])
