@@ -18,7 +18,7 @@ import numpy as np
 from generator.evaluation import baselines as bl
 from generator.evaluation import bootstrap
 from generator.evaluation import quality as q
-from generator.method.mutual_information import mean_curve
+from generator.results.metrics import mean_curve
 
 
 @dataclass(frozen=True)
