@@ -312,10 +312,18 @@ def run_augmentation(p, shards: list[dict], engine=None, progress=lambda m: None
     req, loaded = p.request, eng.loaded
     embeds, labels, vision = [], [], []
     for unit, shard in zip(p.units, shards):
-        images, _ = eng.pre.load_batch([p.dataset.root / f for f in unit.files], device=req.device)
-        enc, _ = engine_mod._encode(p, unit, eng, images)
-        embeds.append(enc.embeds.float().cpu().numpy())
-        labels += [unit.class_index] * len(unit.files)
+        files = [r.image for r in shard["images"]]          # unreadable images were skipped by the run
+        if not files:
+            continue
+        images, _ = eng.pre.load_batch([p.dataset.root / f for f in files], device=req.device)
+        if files == list(unit.files):
+            emb = engine_mod._encode(p, unit, eng, images)[0].embeds   # the feature cache when it holds them
+        else:
+            from generator.method import features
+
+            emb = features.encode_image_embeds(loaded.model, images, batch_size=req.batch_size)
+        embeds.append(emb.float().cpu().numpy())
+        labels += [unit.class_index] * len(files)
         vision += [sorted({v.descriptor for m in r.methods.values() for v in m.vision}) for r in shard["images"]]
     names = p.dataset.classnames
     own = _class_descriptors(p.pool, names)
