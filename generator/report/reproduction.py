@@ -61,14 +61,28 @@ class Missing:
 
 
 @dataclass
+class Sanity:
+    """One sanity check of one run and part method: a stored baseline verdict (paired, by class) or the random-weights
+    comparison (unpaired: the trained and the random-weights runs' by-class intervals must not overlap)."""
+
+    run: str
+    method: str
+    check: str
+    passes: bool
+    detail: str
+
+
+@dataclass
 class Reproduction:
     rows: list[Row] = field(default_factory=list)
     missing: list[Missing] = field(default_factory=list)
     runs: list[str] = field(default_factory=list)
+    sanity: list[Sanity] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         inside = [r.inside for r in self.rows if r.inside is not None]
         return {"rows": [r.to_dict() for r in self.rows], "missing": [asdict(m) for m in self.missing],
+                "sanity": [asdict(c) for c in self.sanity],
                 "runs": self.runs, "n_compared": len(self.rows), "n_with_interval": len(inside),
                 "n_inside": int(sum(inside)), "interval_unit": UNIT}
 
@@ -203,6 +217,40 @@ def reproduce(results, paper_folder) -> Reproduction:
     return reproduce_summaries(_summaries(results), paper_folder)
 
 
+RANDOM_WEIGHTS_METRICS = {"auc": False, "deletion": True, "insertion": False}   # metric -> lower is better
+
+
+def _sanity(rep: Reproduction, runs) -> None:
+    """The stored baseline verdicts of every run, and trained vs random weights where both runs exist."""
+    for where, s in runs:
+        for method, m in s.methods.items():
+            for base, v in (m.sanity or {}).items():
+                detail = "; ".join(f"{k} {x['diff']:+.3f} [{x['lo']:+.3f}, {x['hi']:+.3f}]"
+                                   for k, x in v.get("metrics", {}).items())
+                rep.sanity.append(Sanity(where, method, base, bool(v.get("passes")), detail))
+    untrained = {(s.dataset, s.model): (w, s) for w, s in runs if s.untrained}
+    for where, s in runs:
+        other = untrained.get((s.dataset, s.model))
+        if s.untrained or other is None:
+            continue
+        for method, m in s.methods.items():
+            r = other[1].methods.get(method)
+            if r is None:
+                continue
+            ok, parts = True, []
+            for metric, lower in RANDOM_WEIGHTS_METRICS.items():
+                a = ((m.intervals or {}).get(metric) or {}).get("class")
+                b = ((r.intervals or {}).get(metric) or {}).get("class")
+                if not a or not b:
+                    continue
+                better = a["hi"] < b["lo"] if lower else a["lo"] > b["hi"]
+                ok &= better
+                parts.append(f"{metric} {a['mean']:.3f} [{a['lo']:.3f}, {a['hi']:.3f}] vs random weights "
+                             f"{b['mean']:.3f} [{b['lo']:.3f}, {b['hi']:.3f}]")
+            if parts:
+                rep.sanity.append(Sanity(where, method, f"random_weights ({other[0]})", bool(ok), "; ".join(parts)))
+
+
 def reproduce_summaries(runs: list, paper_folder, paper: Optional[PaperData] = None) -> Reproduction:
     """As :func:`reproduce` for already read ``(where, Summary)`` pairs (the site has them loaded)."""
     paper = paper or load_paper_data(paper_folder)
@@ -210,6 +258,7 @@ def reproduce_summaries(runs: list, paper_folder, paper: Optional[PaperData] = N
     _table1(rep, paper, _extra_table(paper_folder, "quality_table1.json"), runs)
     _table2(rep, paper, _extra_table(paper_folder, "augmentation_table2.json"), runs)
     _table_3_6_7(rep, paper, runs)
+    _sanity(rep, runs)
     return rep
 
 
@@ -259,6 +308,9 @@ def markdown(rep: Reproduction) -> str:
         out.append(f"| {r.table} | {r.dataset} | {r.model_id} | {r.metric} | {r.method or '–'} | "
                    f"{_n(r.ours)} | {iv} | {_n(r.paper)} | {_n(r.diff)} | "
                    f"{'–' if r.inside is None else ('yes' if r.inside else 'no')} |")
+    out += ["", "## Sanity checks (the explanation must beat each baseline)", "",
+            "| run | method | check | passes | method - baseline [95 % interval, by class] |", "|---|---|---|---|---|"]
+    out += [f"| {c.run} | {c.method} | {c.check} | {'yes' if c.passes else 'NO'} | {c.detail} |" for c in rep.sanity]
     out += ["", "## Not computed here", ""]
     out += [f"- {m.table}: {m.item}: {m.reason}" for m in rep.missing]
     return "\n".join(out) + "\n"

@@ -82,3 +82,23 @@ def test_report_does_not_import_torch():
 
     code = "import sys, generator.report.reproduction; assert 'torch' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_sanity_checks_listed_and_random_weights_compared(tmp_path):
+    write_run(tmp_path)
+    data = json.loads((tmp_path / "imagenet" / "vit-b-16__openai" / "summary.json").read_text())
+    data["methods"]["pca"]["sanity"] = {"random_parts": {"passes": False, "metrics": {
+        "deletion": {"diff": 0.3, "lo": 0.1, "hi": 0.5, "passes": False}}}}
+    (tmp_path / "imagenet" / "vit-b-16__openai" / "summary.json").write_text(json.dumps(data))
+    rnd = dict(data, model_id="vit-b-16__untrained", pretrained="none", untrained=True)
+    rnd["methods"] = {"pca": dict(data["methods"]["pca"], sanity=None,
+                                  intervals={"auc": iv(0.1, 0.3), "deletion": iv(2.6, 2.9)})}
+    (tmp_path / "imagenet" / "vit-b-16__untrained").mkdir()
+    (tmp_path / "imagenet" / "vit-b-16__untrained" / "summary.json").write_text(json.dumps(rnd))
+    rep = rp.reproduce(tmp_path, PAPER)
+    checks = {(c.run, c.check.split(" ")[0]): c for c in rep.sanity}
+    assert checks[("imagenet/vit-b-16__openai", "random_parts")].passes is False
+    rw = checks[("imagenet/vit-b-16__openai", "random_weights")]
+    assert rw.passes is False          # AUC separates ([3.3, 3.55] vs [0.1, 0.3]) but deletion overlaps (2.3-2.7 / 2.6-2.9)
+    assert "auc" in rw.detail and "deletion" in rw.detail
+    assert "| NO |" in rp.markdown(rep)
