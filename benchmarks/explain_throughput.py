@@ -335,7 +335,7 @@ def project_suite(args, measured: dict) -> list[dict]:
         t = plain_forward(loaded.model, x, [ref["best_batch"]], args.device)[ref["best_batch"]]
         per_image = ref["forward_floor"] * t / ref["efficiency"]
         hours = {ds: n * per_image / 3600 for ds, n in SUITE_IMAGES.items()}
-        rows.append({"model": f"{m.name} ({m.pretrained})", "plain_s_per_image": t, "explain_s_per_image": per_image,
+        rows.append({"suite": suite.name, "model": f"{m.name} ({m.pretrained})", "plain_s_per_image": t, "explain_s_per_image": per_image,
                      "hours": hours, "like": ref["model"]})
         del loaded
         if args.device.startswith("cuda"):
@@ -387,7 +387,7 @@ def _fmt_table(image: dict, text_r, mem: dict, rows) -> str:
         lines.append("projected suite time (h): " + "; ".join(
             f"{r['model']}: " + ", ".join(f"{d} {h:.2f}" for d, h in r["hours"].items()) for r in rows))
         total = sum(sum(r["hours"].values()) for r in rows)
-        lines.append(f"projected paper13 total: {total:.1f} h on this device")
+        lines.append(f"projected {rows[0]['suite']} total: {total:.1f} h on this device")
     lines.append(f"load average: {' '.join(f'{x:.1f}' for x in os.getloadavg())} ({os.cpu_count()} CPUs)")
     return "\n".join(lines)
 
