@@ -1,4 +1,5 @@
-"""Draw docs/img/demo-world.png: the first image of each demo class (shipped dataset) above its part mask.
+"""Draw docs/img/demo-world.png: the first two images of each demo class (shipped dataset) above their part masks,
+so the within-class variation of world 2 (part colours, optional parts) shows.
 
     .venv/bin/python scripts/demo_world_figure.py [--dataset data/demo/dataset] [--out docs/img/demo-world.png]
 """
@@ -14,7 +15,8 @@ from PIL import Image, ImageDraw
 from generator.registry.part_masks import load_mask, load_parts
 from generator.runner.overlays import part_color
 
-SCALE = 3
+SCALE = 2
+PER_CLASS = 2
 
 
 def _mask_rgb(mask: np.ndarray) -> np.ndarray:
@@ -37,12 +39,13 @@ def main() -> None:
     parts = load_parts(root)
     tiles = []
     for folder in sorted(names):
-        img_path = sorted((root / folder).glob("*.png"))[0]
-        image = np.asarray(Image.open(img_path).convert("RGB"))
-        mask = load_mask(root, img_path)
-        tiles.append((names[folder], image, _mask_rgb(mask), sorted({parts["parts"][int(k)] for k in np.unique(mask) if k})))
+        for k, img_path in enumerate(sorted((root / folder).glob("*.png"))[:PER_CLASS]):
+            image = np.asarray(Image.open(img_path).convert("RGB"))
+            mask = load_mask(root, img_path)
+            tiles.append((names[folder] if k == 0 else "", image, _mask_rgb(mask),
+                          sorted({parts["parts"][int(k)] for k in np.unique(mask) if k})))
     s = tiles[0][1].shape[0] * SCALE
-    cols, label_h = 6, 14
+    cols, label_h = 4 * PER_CLASS, 14
     rows = (len(tiles) + cols - 1) // cols
     canvas = Image.new("RGB", (cols * (s + 6), rows * (2 * s + label_h + 10)), "white")
     draw = ImageDraw.Draw(canvas)
@@ -53,7 +56,7 @@ def main() -> None:
         canvas.paste(Image.fromarray(mask).resize((s, s), Image.NEAREST), (x, y + label_h + s + 2))
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     canvas.save(args.out)
-    print(f"wrote {args.out}: {len(tiles)} classes (image above its part mask)")
+    print(f"wrote {args.out}: {len(tiles)} images of {len(names)} classes (image above its part mask)")
 
 
 if __name__ == "__main__":

@@ -12,8 +12,8 @@ TRAIN_EXAMPLES = """
 \b
 Examples:
   # the shipped default (about 20 minutes on 2 shared CPU cores)
-  mkbench train-demo --config data/demo/configs/demo-vit-l.json --images 20000 --steps 280 \\
-      --name demo-l-20k --out data/demo/models
+  mkbench train-demo --config data/demo/configs/demo-vit-m.json --images 20000 --steps 450 --mix 0.55,0.15,0.30 \\
+      --name demo-m-20k --out data/demo/models
 \b
   # a 20-step smoke run
   mkbench train-demo --config data/demo/configs/demo-vit-s.json --images 500 --steps 20 --out /tmp/demo
@@ -27,7 +27,7 @@ Examples:
               help="open_clip model-config JSON (the model name is the file stem).")
 @click.option("--images", "n_images", type=int, default=20_000, show_default=True,
               help="Training pool size (amount of training data).")
-@click.option("--steps", type=int, default=280, show_default=True, help="Optimiser steps (fixed: reproducible).")
+@click.option("--steps", type=int, default=450, show_default=True, help="Optimiser steps (fixed: reproducible).")
 @click.option("--batch-size", type=int, default=128, show_default=True)
 @click.option("--lr", type=float, default=1e-3, show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True, help="Init, batch order and captions.")

@@ -127,6 +127,16 @@ def _mix_line(d: dict) -> str:
             f"{mix['prompted_true_part']:.0%} the method's prompt around one true part with that part's phrase")
 
 
+def _last_loss(loss: dict) -> str:
+    if loss.get("last20_mean") is not None:
+        return f"{loss['last20_mean']} (mean of the last 20 steps)"
+    return f"{loss.get('last_logged')} (last logged step)"
+
+
+def _note(card: dict) -> str:
+    return f"\n- Note: {html.escape(card['record_note'])}." if card.get("record_note") else ""
+
+
 def card_markdown(card: dict) -> str:
     e = html.escape
     t, d, w = card["training"], card["data"], card["wall_time_seconds"]
@@ -145,7 +155,7 @@ def card_markdown(card: dict) -> str:
 - Training mix per sample: {_mix_line(d)}.
 - Wall time: data {w['data']} s, training {w['train']} s ({card['images_per_second']} img/s), evaluation {w['eval']} s;
   {e(card['environment']['machine'])}; torch {e(card['environment']['torch'])}, open_clip {e(card['environment']['open_clip'])}.
-- Loss: {card['loss']['first']} at step 1, {card['loss']['last20_mean']} (mean of the last 20 steps).
+- Loss: {card['loss']['first']} at step 1, {_last_loss(card['loss'])}.{_note(card)}
 - **Held-out zero-shot top-1: {card['heldout']['top1']:.3f}** on {card['heldout']['n_images']} fresh images
   (stream `{card['heldout']['stream']}`, seed {card['heldout']['seed']}), prompts averaged over
   {'; '.join('`' + e(x) + '`' for x in card['heldout']['templates'])} (wording absent from training captions), weights
