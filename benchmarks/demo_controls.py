@@ -2,10 +2,11 @@
 
     nice -n 10 .venv/bin/python benchmarks/demo_controls.py --model demo-m-20k --out /tmp/demo-controls
 
-Runs the engine (``generator.runner.compute``, the same code as ``mkbench compute``) on ``data/demo/dataset`` with
-pool-scaled settings (``initial_topk`` = ceil(500 * N / 4229), ``language_topk`` = round(mean descriptors per class),
-N = distinct descriptors of the pool; the paper's 500 / 50 assume a 4,229-descriptor pool), then computes from its
-``images.jsonl``:
+Runs the engine (``generator.runner.compute``, the same code as ``mkbench compute``) on ``data/demo/dataset``, by
+default with the engine's own pool scaling (``MethodConfig.pool_scaling`` "auto": 13 / 9 for the 111-descriptor
+pool); ``--initial-topk`` / ``--language-topk`` set them explicitly (pool scaling "none"), e.g. 14 / 10 =
+ceil(500 * N / 4229) and the mean descriptors per class; ``--foreground`` picks the foreground method (the demo
+preset uses ``border_contrast``). Then it computes from ``images.jsonl``:
 
 * **AUC vs random D_v**: each image's D_v replaced by |D_v| distinct random pool ids in random order, same language
   set; MI curves and the dataset AUC computed exactly as the engine does (zero-padded mean curve, mean of points);
@@ -50,16 +51,15 @@ def pool_scaled(pool: dict[str, list[str]]) -> tuple[int, int, list[str]]:
     return k, u, unique
 
 
-def run_engine(card: dict, out: Path, k: int, u: int) -> Path:
+def run_engine(card: dict, out: Path, cfg) -> Path:
     import torch
 
-    from generator.method.config import MethodConfig
     from generator.runner.compute import ComputeRequest, compute
 
     torch.set_num_threads(1)
     req = ComputeRequest(dataset_dir=DATASET, descriptors=POOL, out=out, model=card["architecture"],
                          model_config=card["config_path"], pretrained=card["weights_path"], dataset_name="demo",
-                         method=MethodConfig(initial_topk=k, language_topk=u), overlays_per_class=0)
+                         method=cfg, overlays_per_class=0)
     return compute(req, progress=lambda m: None).results_dir
 
 
@@ -190,27 +190,38 @@ def main() -> None:
     ap.add_argument("--initial-topk", type=int)
     ap.add_argument("--language-topk", type=int)
     ap.add_argument("--model-dir", type=Path, help="folder of the model cards (default data/demo/models)")
+    ap.add_argument("--foreground", help="MethodConfig.foreground_method (default: the config's default)")
     args = ap.parse_args()
     cards = shipped_models(args.model_dir) if args.model_dir else shipped_models()
     card = next((c for c in cards if c["model"] == args.model), None)
     if card is None:
         sys.exit(f"no card for {args.model}; known: {[c['model'] for c in cards]}")
+    from generator.method.config import MethodConfig, effective_topk
+
     pool = json.loads(POOL.read_text())
-    k, u, unique = pool_scaled(pool)
-    k, u = args.initial_topk or k, args.language_topk or u
+    _, _, unique = pool_scaled(pool)
+    over = {"foreground_method": args.foreground} if args.foreground else {}
+    if args.initial_topk or args.language_topk:
+        base = MethodConfig()
+        over |= {"pool_scaling": "none", "initial_topk": args.initial_topk or base.initial_topk,
+                 "language_topk": args.language_topk or base.language_topk}
+    cfg = MethodConfig(**over)
+    eff = effective_topk(cfg, len(unique), len(pool))
+    k, u = eff["initial_topk"], eff["language_topk"]
     desc_parts = json.loads((DATASET / ".masks" / "parts.json").read_text())["descriptors"]
     ids = {d: i for i, d in enumerate(unique)}
     t0 = time.perf_counter()
-    results_dir = run_engine(card, args.out / f"k{k}-u{u}", k, u)
+    tag = f"k{k}-u{u}" + (f"-{args.foreground}" if args.foreground else "")
+    results_dir = run_engine(card, args.out / tag, cfg)
     records = load_records(results_dir)
     summary = json.loads((results_dir / "summary.json").read_text()) if (results_dir / "summary.json").is_file() else {}
     out = {"model": args.model, "pool_size": len(unique), "initial_topk": k, "language_topk": u,
+           "foreground_method": cfg.foreground_method, "pool_scaling": cfg.pool_scaling,
            "n_images": len(records), "top1": float(np.mean([r["correct"] for r in records])),
            "results_dir": str(results_dir), "engine_seconds": round(time.perf_counter() - t0, 1), "methods": {}}
     from generator.runner.records import max_curve_length
-    from generator.method.config import MethodConfig
 
-    length = max_curve_length(MethodConfig())
+    length = max_curve_length(cfg)
     for method in records[0]["methods"]:
         out["methods"][method] = {"auc": auc_controls(records, method, ids, length, args.draws),
                                   "grounding": grounding_controls(records, method, pool, desc_parts, unique),
@@ -219,7 +230,7 @@ def main() -> None:
         out["oracle_region_auroc"] = oracle_auroc(card, unique, desc_parts)
     out["summary_methods"] = {m: {"mi": v.get("mi"), "auc": v.get("auc")} for m, v in summary.get("methods", {}).items()}
     args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / f"controls-{args.model}-k{k}-u{u}.json").write_text(json.dumps(out, indent=1) + "\n")
+    (args.out / f"controls-{args.model}-{tag}.json").write_text(json.dumps(out, indent=1) + "\n")
     print(json.dumps(out, indent=1))
 
 
