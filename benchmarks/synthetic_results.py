@@ -94,7 +94,9 @@ def write_model(root: Path, dataset: str, spec: tuple, classes: list[str], vocab
         for ii in range(images):
             correct = rng.random() < quality
             correct_here += correct
-            pred = cls if correct else classes[(ci + 1 + ii) % len(classes)]
+            # a wrong prediction is another class (as `correct` says), never the label itself
+            pred = cls if correct or len(classes) < 2 else classes[(ci + 1 + ii % (len(classes) - 1)) % len(classes)]
+            correct = pred == cls
             rec = {"image": f"{cls}/img_{ii:03d}.jpg", "label": cls, "prediction": pred, "correct": correct,
                    "methods": {}}
             for m in methods:

@@ -104,7 +104,7 @@ def test_input_errors_are_one_line_and_exit_2(tmp_path):
 # a bug (not an input error) inside a command: one line naming the exception and asking to report it
 BUG = """
 from generator.commands import validate as _v
-def check_run(folder):
+def check_run(folder, root=None):
     raise ZeroDivisionError("division by zero in a check")
 _v.check_run = check_run
 """

@@ -86,6 +86,7 @@ def _run(suite, out, executor, workers, cluster, device, models, datasets, max_u
     from generator.suite import load_suite
 
     s = load_suite(suite)
+    _check_results_folder(s, Path(out))
     opts = RunOptions(out=Path(out), executor=executor, workers=workers, cluster=cluster, device=device,
                       models=tuple(models), datasets=tuple(datasets), max_units=max_units, keep_going=keep_going,
                       overlays_per_class=overlays_per_class, weights_cache=weights_cache,
@@ -101,6 +102,14 @@ def _print_report(report, fmt: str, **extra) -> None:
         emit({**report.to_dict(), **extra}, "json")
     elif fmt == "csv":
         emit([asdict(p) for p in report.pairs], "csv")
+
+
+def _check_results_folder(s, out: Path) -> None:
+    """The results folder must not overlap a dataset folder (the results would be read as images, or a
+    dataset's files overwritten)."""
+    from generator.outputs import check_separate
+
+    check_separate({"--out": out}, {f"dataset {ds.name!r} (dir)": getattr(ds, "dir", None) for ds in s.datasets})
 
 
 @click.command("run", epilog=RUN_EXAMPLES, context_settings={"max_content_width": 100})
@@ -122,14 +131,21 @@ def run(ctx, **kw):
               metavar="DIR", help="Output folder of the website.")
 @click.option("--site-url", metavar="URL", help="Public URL of the site (citations, MkDocs' site_url).")
 @click.option("--versioned", is_flag=True, help="Build into SITE/v<version>/ and point SITE/index.html at it.")
+@click.option("--force", is_flag=True,
+              help="Build the site into a --site folder that is not empty and was not created by mkbench (its other "
+                   "files are kept).")
 @click.pass_context
-def build(ctx, site_dir, site_url, versioned, **kw):
+def build(ctx, site_dir, site_url, versioned, force, **kw):
     """Compute a suite, then build the website from its results (the README's one command).
 
     SUITE is a preset (demo, paper13) or a suite YAML file; default: demo. With failed classes the site
     is not built unless --keep-going (it then shows what was merged)."""
-    from generator.report.site import SiteOptions, build_site
+    from generator.report.site import SiteOptions, build_site, check_outputs
 
+    opts = SiteOptions(results=Path(kw["out"]), out=Path(site_dir), site_url=site_url, versioned=versioned,
+                       force=force)
+    if not kw["dry_run"]:
+        check_outputs(opts)   # before computing for hours: the site folder must be usable
     report = _run(**kw)
     if kw["dry_run"]:
         _print_report(report, kw["fmt"])
@@ -140,7 +156,6 @@ def build(ctx, site_dir, site_url, versioned, **kw):
         _print_report(report, kw["fmt"])
         ctx.exit(1)
     quiet = kw["quiet"]
-    opts = SiteOptions(results=Path(kw["out"]), out=Path(site_dir), site_url=site_url, versioned=versioned)
     from generator.runner.progress import site_progress
 
     with site_progress(quiet=quiet) as on_stage:

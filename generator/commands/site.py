@@ -28,7 +28,8 @@ def _options(static_default: str):
                      metavar="DIR",
                      help="Results folder: DIR/<dataset>/<model-id>/{summary.json,classes.json,images.jsonl}."),
         click.option("--staging", type=click.Path(file_okay=False), metavar="DIR",
-                     help="Keep the generated Markdown/mkdocs.yml here (default: a temporary folder, removed)."),
+                     help="Keep the generated Markdown/mkdocs.yml here (default: a temporary folder, removed). "
+                          "Must be new, empty, or a staging folder mkbench created (it is emptied first)."),
         click.option("--site-url", metavar="URL", help="Public URL of the site (for citations and MkDocs' site_url)."),
         click.option("--examples", default=2, show_default=True, type=click.IntRange(0, 50),
                      help="Example images per class and model on class pages."),
@@ -74,11 +75,17 @@ def _site_options(results, staging, site_url, examples, n_boot, static_charts, n
 @click.option("--out", default="site", show_default=True, type=click.Path(file_okay=False), metavar="DIR",
               help="Output folder of the built site.")
 @click.option("--versioned", is_flag=True, help="Build into OUT/v<version>/ and point OUT/index.html at it.")
-def site(out, versioned, **options):
-    """Build the website (leaderboards, charts, model/class/comparison pages) from results with MkDocs."""
+@click.option("--force", is_flag=True,
+              help="Build into an --out folder that is not empty and was not created by mkbench; its other files are "
+                   "kept (mkbench otherwise refuses it: it replaces only folders it created).")
+def site(out, versioned, force, **options):
+    """Build the website (leaderboards, charts, model/class/comparison pages) from results with MkDocs.
+
+    OUT is replaced whole only when mkbench created it (it holds .mkbench-owned); the new site is built beside it
+    and moved into place, so an interrupted build leaves the previous site as it was."""
     from generator.report.site import build_site
 
-    opts = _site_options(**options, out=Path(out), versioned=versioned)
+    opts = _site_options(**options, out=Path(out), versioned=versioned, force=force)
     from generator.runner.progress import site_progress
 
     with site_progress() as on_stage:

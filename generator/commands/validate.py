@@ -1,5 +1,6 @@
-"""``mkbench validate``: check result folders against the versioned schema (:mod:`generator.results.schema`) and for
-internal consistency, before publishing them or after copying them from a cluster."""
+"""``mkbench validate``: check result folders against the versioned schema (:mod:`generator.results.schema`) and the
+invariants the engine guarantees (:mod:`generator.results.checks`), before publishing them or after copying them
+from a cluster. ``mkbench site`` runs the same checks and refuses a run that fails them."""
 from __future__ import annotations
 
 import json
@@ -16,8 +17,6 @@ Examples:
 Exit status 0 when every run is valid, 1 otherwise.
 """
 
-FILES = ("summary.json", "classes.json", "images.jsonl")
-
 
 def find_runs(root: Path) -> list[Path]:
     """Every ``<dataset>/<model-id>/`` folder under ``root`` holding a ``summary.json`` (dot-folders skipped)."""
@@ -25,50 +24,17 @@ def find_runs(root: Path) -> list[Path]:
                   if not any(part.startswith(".") for part in p.relative_to(root).parts))
 
 
-def check_run(folder: Path) -> list[str]:
-    """Problems of one run folder (empty when valid)."""
-    from generator.results.io import read_classes, read_images, read_summary
-    from generator.results.metrics import top1 as top1_of
+def check_run(folder: Path, root: Path | None = None) -> list[str]:
+    """Problems of one run folder (empty when valid): the engine's invariants
+    (:func:`generator.results.checks.check_data`) and the controls' (:func:`check_controls`)."""
+    from generator.results.checks import check_data, read_run
 
-    missing = [f for f in FILES if not (folder / f).is_file()]
-    if missing:
-        return [f"missing {', '.join(missing)}"]
-    try:
-        summary = read_summary(folder / "summary.json")
-        classes = read_classes(folder / "classes.json").classes
-        images = read_images(folder / "images.jsonl")
-    except (ValueError, OSError) as e:  # pydantic.ValidationError is a ValueError
-        return [str(e).splitlines()[0] + (" ..." if "\n" in str(e) else "")]
-    problems = []
-    if summary.dataset != folder.parent.name or summary.model_id != folder.name:
-        problems.append(f"summary names {summary.dataset}/{summary.model_id}, the folder is "
-                        f"{folder.parent.name}/{folder.name}")
-    if summary.n_images != len(images):
-        problems.append(f"summary.n_images = {summary.n_images} but images.jsonl holds {len(images)} records")
-    if summary.n_classes != len(classes):
-        problems.append(f"summary.n_classes = {summary.n_classes} but classes.json holds {len(classes)} classes")
-    if sum(c.n_images for c in classes) != len(images):
-        problems.append("the classes' n_images do not add up to the number of image records")
-    methods = set(summary.methods)
-    for where, names in [("classes.json", [set(c.methods) for c in classes]),
-                         ("images.jsonl", [set(r.methods) for r in images])]:
-        bad = sum(1 for n in names if n != methods)
-        if bad:
-            problems.append(f"{bad} records in {where} do not hold the summary's methods {sorted(methods)}")
-    top1 = top1_of(r.correct for r in images)
-    if not math.isclose(top1, summary.top1, abs_tol=1e-6):
-        problems.append(f"summary.top1 = {summary.top1} but the image records give {top1}")
-    wrong = sum(1 for r in images if r.correct and r.prediction != r.label)  # names may repeat: only this way
-    if wrong:
-        problems.append(f"{wrong} image records are `correct` with a prediction other than their label")
-    absent = [o for r in images for m in r.methods.values() for o in [m.overlay] if o and not (folder / o).is_file()]
-    if absent:
-        problems.append(f"{len(absent)} overlay files are missing, e.g. {absent[0]}")
-    for name, m in summary.methods.items():
-        if m.curve and (not math.isclose(m.mi, m.curve[0], abs_tol=1e-6)):
-            problems.append(f"method {name}: MI {m.mi} is not the first point of its curve ({m.curve[0]})")
-    problems += check_controls(summary, images)
-    return problems + check_evaluations(summary, images)
+    summary, classes, images, problems = read_run(Path(folder))
+    if problems:
+        return problems
+    root = Path(root) if root is not None else Path(folder).parent.parent
+    return check_data(Path(folder), root, summary, classes, images) + check_controls(summary, images) + \
+        check_evaluations(summary, images)
 
 
 def check_controls(summary, images) -> list[str]:
@@ -138,7 +104,7 @@ def validate(ctx, results, as_json):
     runs = find_runs(root)
     if not runs:
         raise UserError(f"{root}: no results (no <dataset>/<model-id>/summary.json); run `mkbench run` first")
-    report = {str(r.relative_to(root)): check_run(r) for r in runs}
+    report = {str(r.relative_to(root)): check_run(r, root) for r in runs}
     if as_json:
         click.echo(json.dumps({"ok": not any(report.values()), "runs": report}, indent=1))
     else:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
@@ -49,6 +50,10 @@ class DescriptorPool:
     def id_of(self, descriptor: str) -> int:
         """The id of ``descriptor`` (KeyError if it is not in the pool)."""
         return self._index[descriptor]
+
+
+# control characters other than tab/newline/CR (NUL, ESC, DEL, C1): refused in descriptor pools
+CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 def _fail(path, problem: str) -> UserError:
@@ -84,6 +89,9 @@ def parse_pool(data: bytes, source: str, allow_empty: bool = True) -> Descriptor
                 raise _fail(source, f"descriptor {i} of class {cls!r} is a {type(d).__name__} ({d!r}), not a string")
             if not d.strip():
                 raise _fail(source, f"descriptor {i} of class {cls!r} is empty")
+            if CONTROL.search(d) or CONTROL.search(cls):
+                raise _fail(source, f"descriptor {i} of class {cls!r} contains a control character "
+                            f"({CONTROL.search(d + cls).group()!r}); remove it")
             seen.setdefault(d, None)
         classes[cls] = list(descs)
     if not seen:

@@ -23,9 +23,29 @@ _LATEX = {
 _LATEX_RE = re.compile("|".join(re.escape(k) for k in _LATEX))
 
 
+# C0/C1 control characters other than tab, newline and carriage return (NUL, ESC, DEL, ...): never written out
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def strip_controls(text: str) -> str:
+    """``text`` without control characters (they reach no output: HTML, Markdown, YAML, LaTeX, CSV)."""
+    return _CONTROL.sub("", text)
+
+
+def finalize(value):
+    """Jinja ``finalize``: every ``{{ value }}`` of the templates loses its control characters (Markup stays
+    Markup: removing them cannot create markup)."""
+    if isinstance(value, Markup):
+        return Markup(_CONTROL.sub("", str(value))) if _CONTROL.search(value) else value
+    if isinstance(value, str) and _CONTROL.search(value):
+        return _CONTROL.sub("", value)
+    return value
+
+
 def _one_line(text) -> str:
-    """``text`` as one line: runs of white space (newlines included) become one space."""
-    return " ".join(str(text).split())
+    """``text`` as one line without control characters: runs of white space (newlines included) become one
+    space."""
+    return " ".join(strip_controls(str(text)).split())
 
 
 def md(text) -> Markup:

@@ -2,7 +2,9 @@
 what the site shows: summary, per-class records, bootstrap intervals over images and a few example images.
 
 Layout read: ``RESULTS/<dataset>/<model-id>/{summary.json, classes.json, images.jsonl}``; overlay PNG paths in
-image records are resolved against the run folder, then the dataset folder, then ``RESULTS``.
+image records are resolved against the run folder, then the dataset folder, then ``RESULTS``, and must stay inside
+``RESULTS`` (:func:`generator.results.checks.confined`). A run that fails the engine's invariants
+(:mod:`generator.results.checks`, as ``mkbench validate``) is refused with its folder and first problem.
 Runs are independent, so they are read in parallel worker processes (``jobs``).
 """
 from __future__ import annotations
@@ -18,6 +20,7 @@ import numpy as np
 
 from generator.errors import UserError
 from generator.results import metrics
+from generator.results.checks import check_data, confined
 from generator.results.io import read_classes, read_images, read_summary
 from generator.results.schema import ClassRecord, Summary
 
@@ -128,16 +131,6 @@ def discover(results) -> dict[str, list[Path]]:
     return found
 
 
-def _resolve(rel: Optional[str], folder: Path, root: Path) -> Optional[Path]:
-    if not rel:
-        return None
-    for base in (folder, folder.parent, root):
-        p = os.path.join(base, rel)
-        if os.path.isfile(p):
-            return Path(os.path.abspath(p))
-    return None
-
-
 def _stored(summary: Summary, key: str) -> float:
     """The value ``summary`` stores for a metric key (``top1``, ``mi.pca``, ...)."""
     metric, method = metrics.split_key(key)
@@ -151,8 +144,13 @@ def load_run(folder, root, n_boot: int = 1000, n_examples: int = 2, seed: int = 
         summary = read_summary(folder / "summary.json")
         classes = read_classes(folder / "classes.json").classes
         records = read_images(folder / "images.jsonl")
-    except (FileNotFoundError, ValueError) as e:
-        raise UserError(str(e)) from None
+    except (OSError, ValueError, RecursionError) as e:
+        raise UserError(str(e).splitlines()[0] or type(e).__name__) from None
+    problems = check_data(folder, root, summary, classes, records, names=False)
+    if problems:
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise UserError(f"{folder}: invalid results, not published: {problems[0]}{more}; `mkbench validate "
+                        f"{root}` lists every problem; recompute or re-merge this run, or move it out of {root}")
     warnings = []
     methods = ordered_methods(summary.methods)
     missing = [m for m in methods if any(m not in r.methods for r in records)]
@@ -175,7 +173,7 @@ def load_run(folder, root, n_boot: int = 1000, n_examples: int = 2, seed: int = 
     sample_means = {k: float(matrix[:, i].mean()) if len(matrix) else float("nan") for i, k in enumerate(keys)}
     stated = {k: _stored(summary, k) for k in metrics.metric_keys(methods_ci)}
     off = [k for k, v in stated.items() if records and abs(v - sample_means[k]) > 1e-6 * max(1.0, abs(v))]
-    if off:
+    if off:   # not reached for results check_data accepts; kept as a guard on the intervals
         warnings.append(f"{folder}: summary.json disagrees with images.jsonl on {off}; the intervals are computed "
                         "from images.jsonl; recompute or re-merge the results")
 
@@ -194,7 +192,7 @@ def load_run(folder, root, n_boot: int = 1000, n_examples: int = 2, seed: int = 
             original, mask, legend = None, None, []
             for m in ordered_methods(r.methods):
                 v = r.methods[m]
-                path = _resolve(v.overlay, folder, root)
+                path, _ = confined(v.overlay, folder, root)
                 n_missing_overlays += bool(v.overlay) and path is None
                 parts = [ExamplePart(p.color, list(p.descriptors), p.area, p.part) for p in v.parts]
                 views[m] = ExampleView(path, parts, list(v.mutual), v.mi,

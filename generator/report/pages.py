@@ -18,7 +18,7 @@ import jinja2
 from markupsafe import Markup, escape
 
 from . import charts
-from .escape import json_script, md, yaml_str
+from .escape import finalize, json_script, md, yaml_str
 from .mkdocs_hooks import fragments_file
 from .tables import WRITERS, Table, fmt, fmt_metric, signed
 from .datatables import metric_label
@@ -39,7 +39,7 @@ def css_color(value) -> str:
 
 def make_env(templates: Path) -> jinja2.Environment:
     loader = jinja2.FileSystemLoader([str(templates), str(templates / "pages")])
-    env = jinja2.Environment(loader=loader, autoescape=True,
+    env = jinja2.Environment(loader=loader, autoescape=True, finalize=finalize,
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
                              keep_trailing_newline=True)
     env.filters.update(md=md, css_color=css_color, yaml_str=yaml_str, json_script=json_script, signed=signed,
@@ -93,11 +93,11 @@ class Writer:
         return page_url(self._page, target)
 
     def class_a(self, ds, name: str) -> Markup:
-        href = self.url(f"{ds.name}/classes/{ds.class_slugs[name]}.md")
+        href = self.url(f"{ds.slug}/classes/{ds.class_slugs[name]}.md")
         return Markup(f'<a href="{escape(href)}">{escape(name)}</a>')
 
     def model_a(self, ds, mv) -> Markup:
-        href = self.url(f"{ds.name}/models/{mv.slug}.md")
+        href = self.url(f"{ds.slug}/models/{mv.slug}.md")
         return Markup(f'<a href="{escape(href)}">{escape(mv.label)}</a>')
 
     def _fragment(self, html) -> Markup:

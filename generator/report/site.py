@@ -33,6 +33,7 @@ from typing import Callable, Optional
 from generator.errors import UserError
 from generator.results.metrics import CURVE_METRICS
 from generator.resources import checkout_root, paper_dir, templates_dir
+from generator.outputs import check_claimable, check_separate, claim, clear_owned, fresh_beside, owned, publish
 
 from .assets import write_vendor_assets
 from .datatables import (class_table, compare_context, correlation_table, correlations, latex_paper_table,
@@ -68,6 +69,7 @@ class SiteOptions:
     static_charts: str = "summary"   # "summary": data-set and model charts; "all": also class pages; "none"
     search: bool = True
     seed: int = 0
+    force: bool = False   # build into a non-empty --out folder mkbench did not create (its other files are kept)
 
 
 @dataclass
@@ -141,6 +143,7 @@ class SiteBuilder:
         (staging, site_dir, provenance, writer). ``for_serve``: result files such as overlay PNGs are placed into
         ``docs/`` (``mkdocs serve`` serves only what MkDocs builds) instead of next to the built site."""
         o = self.opts
+        check_outputs(o, for_serve=for_serve)
         if o.static_charts not in STATIC_CHOICES:
             raise UserError(f"--static-charts {o.static_charts!r}: choose one of {', '.join(STATIC_CHOICES)}")
         if not o.templates.is_dir():
@@ -158,9 +161,13 @@ class SiteBuilder:
         prov["results"] = [{"dataset": ds.label, "model": mv.label,
                             **public_value(mv.run.summary.provenance.model_dump()), "untrained": mv.untrained}
                            for ds in datasets for mv in ds.models]
-        staging = Path(o.staging) if o.staging else Path(tempfile.mkdtemp(prefix="mkbench-site-"))
-        if staging.exists() and o.staging:
-            shutil.rmtree(staging)
+        if o.staging:   # a folder mkbench created before (marked) is emptied; any other non-empty one was refused
+            staging = Path(o.staging)
+            if staging.is_dir() and owned(staging):
+                clear_owned(staging)
+            claim(staging, "staging")
+        else:
+            staging = claim(tempfile.mkdtemp(prefix="mkbench-site-"), "staging")
         docs = staging / "docs"
         docs.mkdir(parents=True)
         env = make_env(o.templates)
@@ -191,13 +198,24 @@ class SiteBuilder:
         return staging, site_dir, prov, w
 
     def build(self) -> BuildReport:
+        """Stage, build with MkDocs into a fresh folder beside the target, then move it into place
+        (:func:`generator.outputs.publish`): an interrupted build leaves the previous site as it was."""
         o = self.opts
         staging, site_dir, prov, w = self.stage()
-        t = time.perf_counter()
-        self._mkdocs(staging, site_dir)
-        _place_files(w.links, site_dir)
+        out = Path(o.out).resolve()
         if o.versioned:
-            self._version_index(Path(o.out).resolve(), prov["version"])
+            check_claimable(site_dir, f"--out {o.out} (version folder)", o.force)
+        t = time.perf_counter()
+        built = fresh_beside(site_dir, "site")
+        try:
+            self._mkdocs(staging, built)
+            _place_files(w.links, built)
+            publish(built, site_dir, force=o.force)
+        finally:
+            if built.exists():
+                shutil.rmtree(built, ignore_errors=True)
+        if o.versioned:
+            self._version_index(out, prov["version"])
         self._tick("mkdocs", t)
         if not o.staging:
             shutil.rmtree(staging, ignore_errors=True)
@@ -205,7 +223,7 @@ class SiteBuilder:
 
     # -- one data set -------------------------------------------------------------------------------
     def _dataset(self, w: Writer, ds) -> None:
-        o, base = self.opts, ds.name
+        o, base = self.opts, ds.slug   # site paths: the slug, never the user's folder name
         static = o.static_charts != "none"
         # data-set charts and the AUC-top-1 correlation (shown on the leaderboard and the charts page)
         order = {m: i for i, m in enumerate(ds.methods)}
@@ -348,7 +366,7 @@ class SiteBuilder:
         example = None
         if first:
             ds, mv, c, ex, m, v = first
-            example = {"src": w.copy(overlay_path(ds.name, mv, v.overlay), v.overlay),
+            example = {"src": w.copy(overlay_path(ds.slug, mv, v.overlay), v.overlay),
                        "view": v, "ex": ex, "model": mv, "ds": ds, "cls": c, "method": m}
         synthetic = [ds for ds in datasets if is_synthetic(ds)]
         if synthetic:
@@ -358,21 +376,19 @@ class SiteBuilder:
 
     # -- MkDocs ----------------------------------------------------------------------------------------
     def _mkdocs(self, staging: Path, site_dir: Path) -> None:
-        cmd = [sys.executable, "-m", "mkdocs", "build", "--strict", "--clean", "-q", "-f",
-               str(staging / "mkdocs.yml"), "-d", str(site_dir)]
+        """``mkdocs build --strict`` into ``site_dir``, in this process (no child to outlive a killed build)."""
         self.log("running: mkdocs build --strict")
-        proc = subprocess.run(cmd, capture_output=True, text=True)
-        if proc.returncode != 0:
-            raise UserError(f"mkdocs build --strict failed (staging folder {staging}):\n"
-                            f"{(proc.stdout + proc.stderr)[-4000:]}")
+        run_mkdocs_build(staging / "mkdocs.yml", site_dir)
 
     def _version_index(self, out: Path, version: str) -> None:
+        from generator.results.io import atomic_write_text
+
         versions = sorted((p.name for p in out.glob("v*") if (p / "index.html").exists()), reverse=True)
-        (out / "versions.json").write_text(json.dumps({"latest": f"v{version}", "versions": versions}, indent=1))
-        (out / "index.html").write_text(
-            "<!doctype html><meta charset=utf-8><title>mkbench</title>"
-            f'<meta http-equiv="refresh" content="0; url=v{version}/index.html">'
-            f'<p>Latest version: <a href="v{version}/index.html">v{version}</a></p>\n', encoding="utf-8")
+        atomic_write_text(out / "versions.json", json.dumps({"latest": f"v{version}", "versions": versions},
+                                                            indent=1))
+        atomic_write_text(out / "index.html", VERSION_INDEX_HEAD +
+                          f'<meta http-equiv="refresh" content="0; url=v{version}/index.html">'
+                          f'<p>Latest version: <a href="v{version}/index.html">v{version}</a></p>\n')
 
 
     def _raw_files(self, w: Writer, ds, mv) -> list[dict]:
@@ -381,7 +397,7 @@ class SiteBuilder:
         they are."""
         out = []
         folder = mv.run.folder
-        base = f"{ds.name}/results/{mv.slug}"
+        base = f"{ds.slug}/results/{mv.slug}"
         summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
         text = json.dumps(public_value(summary), indent=1, ensure_ascii=False) + "\n"
         rel = w.text(f"{base}/summary.json", text)
@@ -429,9 +445,69 @@ def table_meta(ds, prov: dict, models=None) -> dict:
                          f"({prov.get('config', {}).get('n_boot')} resamples, seed {prov.get('config', {}).get('seed')})"}
 
 
-def overlay_path(ds_name: str, mv, overlay: Path) -> str:
+VERSION_INDEX_HEAD = "<!doctype html><meta charset=utf-8><title>mkbench</title>"
+
+
+def check_outputs(o: SiteOptions, for_serve: bool = False) -> None:
+    """Refuse output folders that would overwrite or delete what mkbench did not create (before any work):
+    --out/--staging overlapping --results, --templates, --paper-data or each other; a non-empty --staging or
+    --out that mkbench did not create (--out: unless ``o.force``); with ``versioned``, an index.html in --out that
+    is not mkbench's version redirect."""
+    outs = {"--staging": o.staging} if for_serve else {"--out": o.out, "--staging": o.staging}
+    check_separate(outs, {"--results": o.results, "--templates": o.templates, "--paper-data": o.paper_data})
+    if o.staging:
+        check_claimable(o.staging, "--staging")
+    if for_serve:
+        return
+    out = Path(o.out)
+    if not o.versioned:
+        check_claimable(out, "--out", o.force)
+        return
+    if out.exists() and not out.is_dir():
+        raise UserError(f"--out {out}: exists and is not a folder; choose a folder")
+    index = out / "index.html"
+    if index.is_file() and not (o.force or owned(out)) and \
+            not index.read_text(encoding="utf-8", errors="replace").startswith(VERSION_INDEX_HEAD):
+        raise UserError(f"--out {out}: {index} is not mkbench's version redirect and --versioned would overwrite "
+                        "it; choose another folder or pass --force")
+
+
+def run_mkdocs_build(config_file: Path, site_dir: Path) -> None:
+    """``mkdocs build --strict`` of ``config_file`` into ``site_dir`` in-process; its warnings and errors become
+    one :class:`UserError` naming the staging folder."""
+    import logging
+
+    from mkdocs import exceptions
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+
+    logger = logging.getLogger("mkdocs")
+    records: list[str] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record):
+            records.append(f"{record.levelname}: {record.getMessage()}")
+
+    handler = Keep(level=logging.WARNING)
+    level, propagate = logger.level, logger.propagate
+    logger.addHandler(handler)
+    logger.setLevel(logging.WARNING)
+    logger.propagate = False
+    try:
+        build(load_config(str(config_file), site_dir=str(site_dir), strict=True))
+    except (exceptions.MkDocsException, exceptions.Abort, SystemExit) as e:
+        detail = "\n".join(records[-30:]) or str(e)
+        raise UserError(f"mkdocs build --strict failed (staging folder {config_file.parent}):\n{detail[-4000:]}") \
+            from None
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+        logger.propagate = propagate
+
+
+def overlay_path(ds_slug: str, mv, overlay: Path) -> str:
     """Site path of a result's overlay PNG: named by a hash of its source path (unique, no user text in URLs)."""
-    return f"{ds_name}/overlays/{mv.slug}/{hashlib.sha1(str(overlay).encode()).hexdigest()[:16]}{overlay.suffix}"
+    return f"{ds_slug}/overlays/{mv.slug}/{hashlib.sha1(str(overlay).encode()).hexdigest()[:16]}{overlay.suffix}"
 
 
 def curve_row(model: str, method: str, order: int, curve) -> dict:
@@ -472,6 +548,19 @@ def _stop(proc: subprocess.Popen, grace: float = 5.0) -> int:
     return proc.wait()
 
 
+def _serve_child() -> None:
+    """In the ``mkdocs serve`` child before exec: SIGINT handled by default, and (Linux) SIGTERM when this
+    process dies, so that a killed ``mkbench serve`` leaves no server behind."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)   # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+
+
 def serve_site(opts: SiteOptions, dev_addr: str = "127.0.0.1:8000", livereload: bool = True,
                log: Callable[[str], None] = lambda s: None) -> int:
     """Render the staging folder from ``opts.results`` (as :func:`build_site` does) and run ``mkdocs serve`` on
@@ -488,7 +577,7 @@ def serve_site(opts: SiteOptions, dev_addr: str = "127.0.0.1:8000", livereload: 
     # MkDocs must stop on SIGINT (and then remove its temporary build folder) even when we were started with SIGINT
     # ignored, as background jobs of a shell are
     posix = os.name == "posix"
-    proc = subprocess.Popen(cmd, preexec_fn=(lambda: signal.signal(signal.SIGINT, signal.SIG_DFL)) if posix else None)
+    proc = subprocess.Popen(cmd, preexec_fn=_serve_child if posix else None)
     stop: list[int] = []
     previous = signal.signal(signal.SIGTERM, lambda *_: stop.append(1))
     try:

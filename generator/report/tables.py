@@ -3,7 +3,7 @@ an HTML table by the templates, so the three downloads and the page always hold 
 
 Text from result files is escaped for LaTeX here (:func:`generator.report.escape.latex`) and for HTML by the
 templates' autoescape. CSV cells that a spreadsheet would run as a formula (leading ``= + - @``) are prefixed
-with ``'``.
+with ``'`` (also a leading tab or carriage return).
 """
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
-from .escape import latex
+from .escape import latex, strip_controls
 
 
 # decimals of each metric, everywhere (pages, findings, CSV-free downloads: LaTeX), as the paper prints them
@@ -72,19 +72,24 @@ def signed(value, digits: int = 2) -> str:
 
 
 def _plain(value):
-    if isinstance(value, float) and math.isnan(value):
+    if isinstance(value, float) and not math.isfinite(value):
         return None
     return value
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")   # what spreadsheets run as a formula (OWASP CSV injection)
 
 
 def _csv_cell(value) -> str:
     if value is None:
         return ""
-    s = str(value)
-    return "'" + s if s[:1] in ("=", "+", "-", "@") and not _is_number(s) else s
+    s = strip_controls(str(value)).replace("\r", " ")   # csv quotes only "\n" (our line end): a bare CR would split the row
+    return "'" + s if s.lstrip(" ")[:1] in _FORMULA_START and not _is_number(s) else s
 
 
 def _is_number(s: str) -> bool:
+    if s != s.strip():
+        return False
     try:
         float(s)
         return True

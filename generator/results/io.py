@@ -67,32 +67,48 @@ def write_jsonl(path, records: Iterable) -> None:
 
 
 def _load_json(path: Path):
+    """The JSON object in ``path``; ValueError naming the file for anything else (invalid UTF-8 or JSON, a list or
+    null instead of an object, nesting too deep to read)."""
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise FileNotFoundError(f"{path}: not found; run `mkbench compute` to produce it") from None
     except json.JSONDecodeError as e:
         raise ValueError(f"{path}: not valid JSON ({e}); delete it and recompute") from None
+    except UnicodeDecodeError as e:
+        raise ValueError(f"{path}: not UTF-8 text ({e.reason} at byte {e.start}); delete it and recompute") from None
+    except RecursionError:
+        raise ValueError(f"{path}: JSON nested too deeply to read; delete it and recompute") from None
+    if not isinstance(data, dict):
+        raise ValueError(f"{path}: expected a JSON object, found {type(data).__name__}; delete it and recompute")
+    return data
+
+
+def _validate(model, data, path: Path):
+    try:
+        return model.model_validate(data)
+    except RecursionError:
+        raise ValueError(f"{path}: JSON nested too deeply to read; delete it and recompute") from None
 
 
 def read_summary(path) -> Summary:
     path = Path(path)
     data = _load_json(path)
     check_version(str(data.get("schema_version", "0")), str(path))
-    return Summary.model_validate(data)
+    return _validate(Summary, data, path)
 
 
 def read_classes(path) -> ClassesFile:
     path = Path(path)
     data = _load_json(path)
     check_version(str(data.get("schema_version", "0")), str(path))
-    return ClassesFile.model_validate(data)
+    return _validate(ClassesFile, data, path)
 
 
 def read_images(path) -> list[ImageRecord]:
     path = Path(path)
     out = []
-    with open(path, encoding="utf-8") as fh:
+    with open(path, "rb") as fh:   # bytes: invalid UTF-8 is reported with its line, like any invalid record
         for n, line in enumerate(fh, 1):
             if not line.strip():
                 continue

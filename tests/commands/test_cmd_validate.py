@@ -7,6 +7,7 @@ import shutil
 from click.testing import CliRunner
 
 from generator.cli import cli
+from generator.errors import UserError
 from tests.fixtures.suites import reference_run
 
 RUN = "shapes/tiny-vit__untrained"
@@ -68,3 +69,68 @@ def test_controls_are_accepted_and_checked(tmp_path):
     (out / RUN / "summary.json").write_text(json.dumps(summary))
     result = CliRunner().invoke(cli, ["validate", str(out)])
     assert result.exit_code == 1 and "random-D_v control AUC is not the mean of its curve" in result.output
+
+
+def _edit(path, fn):
+    if path.suffix == ".jsonl":
+        recs = [json.loads(line) for line in path.read_text().splitlines()]
+        recs = fn(recs) or recs
+        path.write_text("".join(json.dumps(r) + "\n" for r in recs))
+    else:
+        data = fn(json.loads(path.read_text()))
+        path.write_text(data if isinstance(data, str) else json.dumps(data))
+
+
+def _set(obj, keys, value):
+    for k in keys[:-1]:
+        obj = obj[k]
+    obj[keys[-1]] = value
+    return None
+
+
+def _first_overlay(value):
+    def fn(recs):
+        next(r for r in recs if r["methods"]["pca"]["overlay"])["methods"]["pca"]["overlay"] = value
+    return fn
+
+
+BROKEN = {   # what was accepted (or crashed) before -> the problem validate names
+    "overlay /etc/passwd": ("images.jsonl", _first_overlay("/etc/passwd"), "outside the results folder"),
+    "overlay ../..": ("images.jsonl", _first_overlay("../../../../etc/hostname"), "outside the results folder"),
+    "deleted overlay": ("images.jsonl", _first_overlay("overlays/pca/gone.png"), "overlay files are missing"),
+    "summary a list": ("summary.json", lambda d: [d], "expected a JSON object, found list"),
+    "summary null": ("summary.json", lambda d: "null", "expected a JSON object, found NoneType"),
+    "summary nested": ("summary.json", lambda d: "[" * 100000 + "]" * 100000, "nested too deeply"),
+    "summary not UTF-8": ("summary.json", lambda d: None, "not UTF-8"),
+    "AUC inf": ("summary.json", lambda d: _set(d, ["methods", "pca", "auc"], float("inf")) or d, "NaN or infinite"),
+    "top-1 NaN": ("summary.json", lambda d: _set(d, ["top1"], float("nan")) or d, "NaN or infinite"),
+    "MI not curve[0]": ("summary.json", lambda d: _set(d, ["methods", "pca", "mi"], 99.0) or d,
+                        "not the first point of its curve"),
+    "class top-1": ("classes.json", lambda d: _set(d, ["classes", 0, "top1"], 150.0) or d, "outside [0, 100]"),
+    "unknown label": ("images.jsonl", lambda recs: _set(recs, [0, "prediction"], "zebra"),
+                      "not classes of classes.json"),
+    "curve length": ("images.jsonl", lambda recs: recs[0]["methods"]["pca"]["curve"].append(0.0),
+                     "not of length Lv+1"),
+    "class curve": ("classes.json", lambda d: _set(d, ["classes", 0, "methods", "pca", "curve", 1], 50.0) or d,
+                    "disagree with their image records"),
+}
+
+
+def test_every_broken_invariant_is_named_and_site_refuses_it(tmp_path):
+    clean = _copy(tmp_path)
+    for case, (name, fn, expect) in BROKEN.items():
+        out = tmp_path / case.replace(" ", "_").replace("/", "_")
+        shutil.copytree(clean, out)
+        path = out / RUN / name
+        if case == "summary not UTF-8":
+            path.write_bytes(b'{"model": "caf\xe9"}')
+        else:
+            _edit(path, fn)
+        res = CliRunner().invoke(cli, ["validate", str(out), "--json"])
+        assert res.exit_code == 1, (case, res.output, res.exception)
+        problems = json.loads(res.output)["runs"][RUN]
+        assert any(expect in p for p in problems), (case, problems)
+        site = CliRunner().invoke(cli, ["site", "--results", str(out), "--out", str(tmp_path / "site"), "--jobs", "1"])
+        assert isinstance(site.exception, UserError), (case, site.output, site.exception)
+        assert RUN.split("/")[1] in str(site.exception) and expect in str(site.exception), (case, site.exception)
+    assert not (tmp_path / "site").exists()

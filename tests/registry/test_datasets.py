@@ -107,3 +107,15 @@ def test_templates_registry_and_files(tmp_path):
         D.resolve_templates(str(f))
     with pytest.raises(UserError, match="neither a known template set"):
         D.resolve_templates("nope")
+
+
+def test_class_names_with_control_characters_are_refused(tmp_path):
+    import json as _json
+
+    from generator.errors import UserError as _UserError
+    from generator.registry.datasets import read_class_names
+
+    path = tmp_path / "classnames.json"
+    path.write_text(_json.dumps({"a": "cat\x00", "b": "dog"}))
+    with pytest.raises(_UserError, match="control character"):
+        read_class_names(path, ["a", "b"])

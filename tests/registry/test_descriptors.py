@@ -138,3 +138,12 @@ def test_fetch_unreachable_url_is_user_error(monkeypatch, tmp_path):
 def test_fetch_unknown_name(tmp_path):
     with pytest.raises(UserError, match="imagenet"):
         fetch_pool("nope", tmp_path)
+
+
+@pytest.mark.parametrize("pool", [{"fish": ["orange\x00fins"]}, {"fi\x1bsh": ["fins"]}, {"fish": ["a\x7f"]}])
+def test_control_characters_are_refused_naming_the_class(tmp_path, pool):
+    """A descriptor with a NUL byte reached 30 site pages as a raw NUL."""
+    path = tmp_path / "pool.json"
+    path.write_text(json.dumps(pool))
+    with pytest.raises(UserError, match="control character"):
+        load_pool(path)

@@ -42,3 +42,16 @@ def test_slugs_are_ascii_and_unique():
     assert slug("<>") == "x"
     s = unique_slugs(["a b", "a-b", "c"])
     assert s["c"] == "c" and s["a b"] != s["a-b"] and s["a b"].startswith("a-b-")
+
+
+def test_control_characters_reach_no_output():
+    import jinja2
+
+    from generator.report.escape import finalize, strip_controls
+
+    raw = "a\x00b\x1b[31mc\x7fd\x9fe\tf"
+    assert strip_controls(raw) == "ab[31mcde\tf"
+    for out in (md(raw), yaml_str(raw), latex(raw)):
+        assert not any(ord(ch) < 32 or 127 <= ord(ch) < 160 for ch in str(out)), out
+    env = jinja2.Environment(autoescape=True, finalize=finalize)
+    assert env.from_string("{{ x }}|{{ y }}").render(x=raw, y=md(raw)) == "ab[31mcde\tf|" + str(md(raw))

@@ -35,17 +35,39 @@ def test_a_broken_image_record_is_a_user_error_with_file_and_line(results):
         load_all(results, jobs=1)
 
 
-def test_missing_overlays_and_inconsistent_summaries_are_warned(results):
+def test_missing_overlays_and_inconsistent_summaries_are_refused_naming_the_folder(results):
+    """They used to build a site with a warning at most."""
     folder = results / "imagenet" / "ViT-B-16__openai"
-    for p in (folder / "overlays").rglob("*.png"):
-        p.unlink()
     s = json.loads((folder / "summary.json").read_text())
     s["methods"]["pca"]["auc"] += 0.5
     (folder / "summary.json").write_text(json.dumps(s))
-    run = load_run(folder, results, n_boot=50)
-    assert any("overlay file(s)" in w for w in run.warnings)
-    assert any("disagrees" in w and "auc.pca" in w for w in run.warnings)
-    assert all(v.overlay is None for exs in run.examples.values() for e in exs for v in e.methods.values())
+    with pytest.raises(UserError, match=r"ViT-B-16__openai: invalid results.*AUC .* is not the mean of its curve"):
+        load_run(folder, results, n_boot=50)
+    s["methods"]["pca"]["auc"] -= 0.5
+    (folder / "summary.json").write_text(json.dumps(s))
+    load_run(folder, results, n_boot=50)
+    for p in (folder / "overlays").rglob("*.png"):
+        p.unlink()
+    with pytest.raises(UserError, match=r"overlay files are missing.*mkbench validate"):
+        load_run(folder, results, n_boot=50)
+
+
+def test_overlay_paths_cannot_leave_the_results_folder(results, tmp_path):
+    """An overlay path of /etc/passwd or ../../etc/hostname was copied into the published site."""
+    folder = results / "imagenet" / "ViT-B-32__openai"
+    path = folder / "images.jsonl"
+    original = path.read_text()
+    secret = tmp_path / "secret.png"
+    secret.write_bytes(b"private")
+    (folder / "overlays" / "link.png").symlink_to(secret)
+    for hostile in ["/etc/passwd", str(secret), "../../../../etc/hostname", "overlays/../../../secret.png",
+                    "overlays/link.png"]:
+        recs = [json.loads(line) for line in original.splitlines()]
+        first = next(r for r in recs if r["methods"]["pca"]["overlay"])
+        first["methods"]["pca"]["overlay"] = hostile
+        path.write_text("".join(json.dumps(r) + "\n" for r in recs))
+        with pytest.raises(UserError, match="outside the results folder"):
+            load_run(folder, results, n_boot=0)
 
 
 def test_examples_are_the_first_images_with_overlays(results):

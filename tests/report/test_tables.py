@@ -32,3 +32,11 @@ def test_latex_is_escaped_and_formatted():
     tex = to_latex(_table())
     assert r"a\_b \& c & --" in tex and "1.235" in tex and r"Title \& more" in tex
     assert tex.count("\\\\") == 4
+
+
+def test_csv_prefixes_every_formula_start_and_json_drops_infinities():
+    t = Table("t", "T", [Column("name", "Name"), Column("auc", "AUC", "num", 3)],
+              [{"name": v, "auc": math.inf} for v in ("\t=1+1", "\r=1", "@SUM(A1)", "+cmd", "-1+2", "\t1")])
+    rows = list(csv.reader(io.StringIO(to_csv(t), newline="")))[1:]
+    assert all(r[0].startswith("'") for r in rows), rows
+    assert all(r["auc"] is None for r in json.loads(to_json(t))["rows"])
