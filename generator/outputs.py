@@ -68,8 +68,10 @@ def check_claimable(folder, option: str, force: bool = False) -> None:
         return
     if force:
         return
+    old = " (if an mkbench older than the marker built it, delete it yourself)" \
+        if (folder / "assets" / "mkbench").is_dir() else ""
     raise UserError(f"{option} {folder}: the folder is not empty and was not created by mkbench (it has no "
-                    f"{MARKER}); mkbench never deletes files it did not create: choose a new or empty folder"
+                    f"{MARKER}){old}; mkbench never deletes files it did not create: choose a new or empty folder"
                     + (", or pass --force to write into it and keep its other files" if option != "--staging" else ""))
 
 

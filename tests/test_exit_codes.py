@@ -121,3 +121,14 @@ def test_a_bug_prints_one_line_asking_to_report_it(tmp_path):
     assert "ZeroDivisionError: division by zero in a check" in res.stderr and "report" in res.stderr
     debug = mkbench("validate", out, extra_path=[inject], MKBENCH_DEBUG="1")
     assert debug.returncode == 1 and "Traceback" in debug.stderr
+
+
+def test_unwritable_outputs_and_overlapping_folders_are_one_line_errors(tmp_path):
+    suite = make_suite(tmp_path, n_classes=1, per_class=1)
+    res = mkbench("run", suite, "--out", "/proc/mkbench-results", "--quiet")
+    assert res.returncode == 2 and len(res.stderr.strip().splitlines()) == 1, res.stderr
+    assert res.stderr.startswith("error: ") and "Traceback" not in res.stderr
+    data = tmp_path / "data" / "shapes"
+    res = mkbench("compute", "--dataset-dir", data, "--descriptors", tmp_path / "pool.json", "--out", data / "out",
+                  "--model", "x")
+    assert res.returncode == 2 and "--out" in res.stderr and "--dataset-dir" in res.stderr, res.stderr

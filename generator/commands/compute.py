@@ -77,8 +77,10 @@ def compute(model, model_config, pretrained, dataset_dir, dataset_name, class_na
             batch_size, seed, device, methods, overlays_per_class, no_feature_cache, fail_fast, no_evaluations,
             quiet):
     """Explain a dataset's zero-shot classification with one CLIP model (mutual knowledge, MI, AUC)."""
+    from generator.outputs import check_separate
     from generator.runner.compute import ComputeRequest, compute as run
 
+    check_separate({"--out": out}, {"--dataset-dir": dataset_dir})   # results inside the images, or the reverse
     req = ComputeRequest(dataset_dir=Path(dataset_dir), descriptors=Path(descriptors), out=Path(out), model=model,
                          pretrained=pretrained, model_config=model_config, dataset_name=dataset_name,
                          class_names=Path(class_names) if class_names else None, templates=templates,
