@@ -2,7 +2,8 @@
 validate`` and before ``mkbench site`` publishes a run (spec §2.6 for the aggregates):
 
 * the three files exist, parse, and hold the schema's types (``summary.json`` an object; no NaN/inf metrics);
-* counts: ``summary.n_images`` = image records, ``n_classes`` = class records, class ``n_images`` = their records;
+* counts: ``summary.n_images`` = image records, ``n_classes`` = class records, class ``n_images`` = their records,
+  ``n_skipped_images`` = the skipped images listed;
 * every record holds the summary's methods; labels and predictions are classes of ``classes.json``;
 * top-1 (summary and per class) recomputed from the records, in [0, 100]; ``correct`` = (prediction == label);
 * image curves have length Lv + 1 (Lv = number of vision descriptors) and start at the image's MI;
@@ -95,6 +96,10 @@ def check_data(folder: Path, root: Path, summary, classes, images, names: bool =
         add(f"summary.n_images = {summary.n_images} but images.jsonl holds {len(images)} records")
     if summary.n_classes != len(classes):
         add(f"summary.n_classes = {summary.n_classes} but classes.json holds {len(classes)} classes")
+    n_skipped = getattr(summary, "n_skipped_images", 0)   # schema 1.2: unreadable images, not in n_images
+    listed = [len(getattr(c, "skipped", []) or []) for c in classes]
+    if n_skipped != len(getattr(summary, "skipped_images", []) or []) or (any(listed) and n_skipped != sum(listed)):
+        add(f"summary.n_skipped_images = {n_skipped} does not match the skipped images listed")
     names = Counter(c.name for c in classes)
     labels = Counter(r.label for r in images)
     off = sorted(n for n in set(names) | set(labels)

@@ -111,6 +111,7 @@ BROKEN = {   # what was accepted (or crashed) before -> the problem validate nam
                       "not classes of classes.json"),
     "curve length": ("images.jsonl", lambda recs: recs[0]["methods"]["pca"]["curve"].append(0.0),
                      "not of length Lv+1"),
+    "skipped count": ("summary.json", lambda d: _set(d, ["n_skipped_images"], 3) or d, "n_skipped_images"),
     "class curve": ("classes.json", lambda d: _set(d, ["classes", 0, "methods", "pca", "curve", 1], 50.0) or d,
                     "disagree with their image records"),
 }
