@@ -139,3 +139,14 @@ def test_paired_differences_pair_images_and_resample_classes(runs):
     assert c["lo"] <= c["mean"] <= c["hi"] and c["n"] >= 2
     same = paired_differences(a, a, ["auc.pca"], n_boot=50)["overall"]["auc.pca"]
     assert same["mean"] == same["lo"] == same["hi"] == 0.0
+
+
+def test_replication_chart_renders(runs):
+    import vl_convert as vlc
+
+    from generator.report import charts
+    from generator.report.datatables import replication_chart_rows, replication_rows
+
+    rows = replication_chart_rows(replication_rows([_imagenet(runs)]))
+    svg = vlc.vegalite_to_svg(charts.spec("replication", rows, width=120, height=120))
+    assert svg.startswith("<svg") and ("paper outside our interval" in svg or "paper inside our interval" in svg)
