@@ -68,7 +68,7 @@ def load_records(results_dir: Path) -> list[dict]:
 
 
 def dataset_auc(curves: list[list[float]], length: int) -> float:
-    from generator.method.mutual_information import auc, mean_curve
+    from generator.results.metrics import auc, mean_curve
 
     return auc(mean_curve(curves, length=max([length] + [len(c) for c in curves])))
 
