@@ -123,6 +123,45 @@ class Suite:
         return stable_hash(d)
 
 
+@dataclass(frozen=True)
+class PairSpec:
+    """One (model, dataset) pair, resolved: everything a worker needs to plan and compute it, frozen and picklable
+    (it travels to worker processes and SLURM tasks as it is). A suite resolves into these once
+    (:func:`generator.runner.suite_run.plan_suite`: model names through the registry into ``resolved``, pools into
+    files); ``mkbench compute`` builds one with the same defaults. The runner's engine takes it as its request
+    (``generator.runner.compute.ComputeRequest`` is this class) and never modifies it.
+
+    What determines results (in the unit keys): the model and its weights, the dataset, ``method`` (with
+    ``methods``), ``seed``, ``precision`` (effective: CPU is always fp32) and ``overlays_per_class``. The rest says how
+    and where to run."""
+    dataset_dir: Path
+    descriptors: Path
+    out: Path
+    model: Optional[str] = None
+    pretrained: Optional[str] = None
+    model_config: Optional[str] = None
+    dataset_name: Optional[str] = None
+    class_names: Optional[Path] = None
+    templates: Union[str, tuple, list, None] = None
+    batch_size: int = 64
+    seed: int = 0
+    device: str = "cpu"
+    methods: Optional[tuple] = None                  # None: the method config's (pca, kmeans)
+    method: MethodConfig = field(default_factory=MethodConfig)
+    overlays_per_class: int = 4
+    text_cache: Optional[Path] = None                # default OUT/.cache/text
+    weights_cache: Optional[str] = None              # open_clip / HF cache folder (default: theirs)
+    precision: str = "amp"                           # amp | fp32 of the image tower (suite default); CPU: fp32
+    feature_cache: bool = True                       # reuse image features: OUT/.cache/features (feature_cache.py)
+    loader_workers: Optional[int] = None             # image-decoding processes (None: runner.loading.default_workers)
+    fail_fast: bool = False                          # stop at the first unreadable image (default: skip, record)
+    evaluations: Optional[object] = None             # runner.evaluations.EvalConfig (None: all on); False: off
+    resolved: Optional[object] = None                # registry ModelSpec of (model, pretrained, model_config), if done
+
+    def pair_id(self) -> tuple:
+        return (getattr(self.resolved, "id", None) or self.model or self.model_config, self.dataset_name)
+
+
 def _plain(x):
     if isinstance(x, dict):
         return {k: _plain(v) for k, v in x.items()}

@@ -66,6 +66,8 @@ def _methods(ctx, param, value):
               help="Do not reuse or store image features (OUT/.cache/features: per class, the encode pass with "
               "float16 patch features and the prompt embeddings; ViT-B/16 on ImageNet ~15 MB per class, ~15 GB "
               "per model). Results are the same either way.")
+@click.option("--precision", type=click.Choice(["amp", "fp32"]), default="amp", show_default=True,
+              help="Image tower on CUDA: amp (bf16/fp16 autocast) or fp32; CPU is always fp32. Same default as suites.")
 @click.option("--fail-fast", is_flag=True,
               help="Stop at the first unreadable image (corrupt, truncated, empty, a decompression bomb) instead of "
                    "skipping it and listing it in the results (classes.json, summary.json).")
@@ -74,8 +76,8 @@ def _methods(ctx, param, value):
               "augmentation): 1 + 4L fewer forward passes per image and part method. Intervals are always computed.")
 @click.option("--quiet", is_flag=True, help="Print only errors and the results folder.")
 def compute(model, model_config, pretrained, dataset_dir, dataset_name, class_names, descriptors, out, templates,
-            batch_size, seed, device, methods, overlays_per_class, no_feature_cache, fail_fast, no_evaluations,
-            quiet):
+            batch_size, seed, device, methods, overlays_per_class, no_feature_cache, precision, fail_fast,
+            no_evaluations, quiet):
     """Explain a dataset's zero-shot classification with one CLIP model (mutual knowledge, MI, AUC)."""
     from generator.outputs import check_separate
     from generator.runner.compute import ComputeRequest, compute as run
@@ -86,7 +88,7 @@ def compute(model, model_config, pretrained, dataset_dir, dataset_name, class_na
                          class_names=Path(class_names) if class_names else None, templates=templates,
                          batch_size=batch_size, seed=seed, device=device, methods=methods,
                          overlays_per_class=overlays_per_class, feature_cache=not no_feature_cache,
-                         fail_fast=fail_fast, evaluations=False if no_evaluations else None)
+                         precision=precision, fail_fast=fail_fast, evaluations=False if no_evaluations else None)
     from generator.runner.progress import step_bars, RichSteps, Steps
     from rich.console import Console
 

@@ -15,7 +15,7 @@ A pool with fewer than u (``language_topk``) descriptors is accepted: D_y then h
 from __future__ import annotations
 
 import contextlib
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Optional
 
@@ -31,32 +31,11 @@ from generator.runner.merge import merge
 from generator.runner.overlays import write_mask, write_original, write_overlay
 from generator.runner.shards import read_shard, shard_path, write_shard
 from generator.runner.units import WorkUnit, class_files, make_units, overlay_names
+from generator.suite import PairSpec
 
 
-@dataclass
-class ComputeRequest:
-    dataset_dir: Path
-    descriptors: Path
-    out: Path
-    model: Optional[str] = None
-    pretrained: Optional[str] = None
-    model_config: Optional[str] = None
-    dataset_name: Optional[str] = None
-    class_names: Optional[Path] = None
-    templates: Optional[str] = None
-    batch_size: int = 64
-    seed: int = 0
-    device: str = "cpu"
-    methods: Optional[tuple[str, ...]] = None        # None: the method config's (pca, kmeans)
-    method: MethodConfig = field(default_factory=MethodConfig)
-    overlays_per_class: int = 4
-    text_cache: Optional[Path] = None                # default OUT/.cache/text
-    weights_cache: Optional[str] = None              # open_clip / HF cache folder (default: theirs)
-    precision: str = "fp32"                          # amp | fp32 of the image tower; CPU is always fp32
-    feature_cache: bool = True                       # reuse image features: OUT/.cache/features (feature_cache.py)
-    loader_workers: Optional[int] = None             # image-decoding processes (None: runner.loading.default_workers)
-    fail_fast: bool = False                          # stop at the first unreadable image (default: skip, record)
-    evaluations: Optional[object] = None             # runner.evaluations.EvalConfig (None: all on); False: off
+# The engine's request is the suite's resolved pair (frozen, picklable; the same defaults for `mkbench compute`).
+ComputeRequest = PairSpec
 
 
 @dataclass
@@ -147,8 +126,8 @@ def plan(req: ComputeRequest, run_device: Optional[str] = None, memo: Optional[d
     except ValueError as e:
         raise UserError(f"bad method settings: {e}") from None
     cfg = pool_scaled(requested, len(pool.descriptors), len(dataset.classes))
-    req.device = resolve_device(req.device)
-    spec = model_registry.resolve_model(req.model, req.pretrained, req.model_config)
+    req = replace(req, device=resolve_device(req.device))   # a new request: the caller's is never modified
+    spec = req.resolved or model_registry.resolve_model(req.model, req.pretrained, req.model_config)
     weights_file = model_registry.check_weights(spec, req.weights_cache)  # fail fast, before any work
     weights = model_registry.weights_identity(spec, weights_file, req.seed)
     precision = effective_precision(run_device or req.device, req.precision)
@@ -159,8 +138,43 @@ def plan(req: ComputeRequest, run_device: Optional[str] = None, memo: Optional[d
                 requested=requested, method_effective=effective)
 
 
-class _Engine:
-    """The model, the text bank and the preprocessing, built on first use."""
+_LOADED: dict = {}   # the one model this process holds: {(spec, device, seed, weights cache): LoadedModel}
+
+
+def load_model_once(p: Plan, say: Callable[[str], None] = lambda m: None, steps=None):
+    """The model of ``p``, loaded once per process and reused across datasets and tasks of that model (the one model
+    loader of the runner: ``mkbench compute``, suite workers and SLURM tasks all come here). Loading another model
+    frees the previous one first. Mixed precision is applied as ``p.request.precision`` asks (CPU: fp32)."""
+    from generator.runner.progress import Steps
+
+    req = p.request
+    key = (p.spec, req.device, req.seed, req.weights_cache)
+    if key not in _LOADED:
+        _LOADED.clear()
+        _free_cuda()
+        say(f"loading model {p.spec.id} on {req.device}")
+        step = (steps or Steps()).start(f"loading model {p.spec.id}")
+        try:
+            _LOADED[key] = model_registry.load_model(p.spec, device=req.device, seed=req.seed,
+                                                     cache_dir=req.weights_cache)
+        finally:
+            step.finish()
+    loaded = _LOADED[key]
+    if apply_precision(loaded, req.device, req.precision):
+        say(f"{p.spec.id}: mixed precision on {req.device}")
+    return loaded
+
+
+def _free_cuda() -> None:
+    import sys
+
+    torch = sys.modules.get("torch")
+    if torch is not None and torch.cuda.is_available():
+        torch.cuda.empty_cache()
+
+
+class Engine:
+    """The model (:func:`load_model_once`), the text bank and the preprocessing of a plan, built on first use."""
 
     def __init__(self, p: Plan, progress: Callable[[str], None], loaded=None, steps=None, upcoming=()):
         """``loaded``: an already built LoadedModel of ``p.spec`` to reuse (the suite runner loads a model
@@ -195,14 +209,7 @@ class _Engine:
 
             req = self.p.request
             if self.loaded is None:
-                self.progress(f"loading model {self.p.spec.id} on {req.device}")
-                step = self.steps.start(f"loading model {self.p.spec.id}")
-                try:
-                    self.loaded = model_registry.load_model(self.p.spec, device=req.device, seed=req.seed,
-                                                            cache_dir=req.weights_cache)
-                finally:
-                    step.finish()
-                apply_precision(self.loaded, req.device, self.p.precision)
+                self.loaded = load_model_once(self.p, self.progress, self.steps)
             self.pre = ds_registry.Preprocess(self.loaded.image_size, self.loaded.mean, self.loaded.std)
             cache = req.text_cache or Path(req.out) / ".cache" / "text"
             self.progress(f"encoding {len(self.p.dataset.classes)} class names and "
@@ -238,7 +245,7 @@ def _ground_truth(p: Plan, unit: WorkUnit, raw, explanations, encoded=None, eng=
     return methods, base, m_ctl, i_ctl
 
 
-def _encode(p: Plan, unit: WorkUnit, eng: _Engine, images):
+def _encode(p: Plan, unit: WorkUnit, eng: Engine, images):
     """(the class's encode pass, patches float16-rounded; the prompt store or None): from the feature cache
     when ``p.request.feature_cache`` and it holds them. The rounding happens with or without the cache, so
     results never depend on it (:mod:`generator.runner.feature_cache`)."""
@@ -260,7 +267,7 @@ def _encode(p: Plan, unit: WorkUnit, eng: _Engine, images):
 
 
 @contextlib.contextmanager
-def _counted_forwards(eng: _Engine, unit: WorkUnit, cfg):
+def _counted_forwards(eng: Engine, unit: WorkUnit, cfg):
     """A per-image bar of the class's image forward passes: ``model.encode_image`` counts the images it encodes
     while the unit runs. Total: B (1 + 3 L n_methods) with L = n_parts, an upper bound (an image can have fewer
     parts; the bar ends at what was done)."""
@@ -286,7 +293,7 @@ def _counted_forwards(eng: _Engine, unit: WorkUnit, cfg):
         step.finish()
 
 
-def _load_class(p: Plan, unit: WorkUnit, eng: _Engine):
+def _load_class(p: Plan, unit: WorkUnit, eng: Engine):
     """(images, uint8 images, the unit with only its readable files, [SkippedImage]) of a class. Unreadable images
     are skipped and recorded (said once per class), or stop the run with ``fail_fast``; 16-bit / float images are
     scaled to 8 bits (said once per class); a class with no readable image fails."""
@@ -309,7 +316,7 @@ def _load_class(p: Plan, unit: WorkUnit, eng: _Engine):
     return images, raw, replace(unit, files=tuple(unit.files[i] for i in kept)), skipped
 
 
-def run_unit(p: Plan, unit: WorkUnit, engine: _Engine) -> dict:
+def run_unit(p: Plan, unit: WorkUnit, engine: Engine) -> dict:
     """Explain one class folder and write its overlays and shard; returns the shard payload."""
     from generator.method.explain import explain_batch
     from generator.runner import loading
@@ -373,7 +380,7 @@ def compute(req: ComputeRequest, progress: Callable[[str], None] = lambda msg: N
     (:class:`generator.runner.progress.Steps`; None: none)."""
     p = plan(req)
     pending = [u for u in p.units if read_shard(shard_path(req.out, u), u.key) is None]
-    engine = _Engine(p, progress, steps=steps, upcoming=pending)
+    engine = Engine(p, progress, steps=steps, upcoming=pending)
     for note in p.dataset.notes:
         progress(f"note: {note}")
     eff = p.method_effective

@@ -24,8 +24,8 @@ except ImportError:  # the `slurm` extra is not installed: local runs need no su
 
 from generator.errors import UserError
 from generator.runner.shards import shard_path
-from generator.runner.suite_run import (Events, LogEvents, Outcome, PrintEvents, SuitePlan, Task, execute, log,
-                                        make_tasks)
+from generator.runner.suite_run import (Events, LogEvents, Outcome, PrintEvents, Status, SuitePlan, Task, execute,
+                                        log, make_tasks)
 
 
 class ShardWatcher:
@@ -212,7 +212,7 @@ class SlurmExecutor:
             except Exception as e:  # noqa: BLE001 - the job died (OOM, node failure, time limit after requeues)
                 err = f"job {job.job_id} failed: {str(e).strip().splitlines()[-1] if str(e).strip() else e!r} " \
                       f"(log: {job.paths.stderr})"
-                out += [Outcome(task.model_id, i.request.dataset_name, k, "?", "failed", error=err)
+                out += [Outcome(task.model_id, i.request.dataset_name, k, "?", Status.FAILED, error=err)
                         for i in task.items for k in i.keys]
         return out
 

@@ -25,7 +25,7 @@ from rich.progress import (BarColumn, MofNCompleteColumn, Progress, SpinnerColum
 from rich.table import Table
 
 from generator.results.io import write_json
-from generator.runner.suite_run import Events, Outcome, PairResult, SuitePlan
+from generator.runner.suite_run import Events, Outcome, PairResult, Status, SuitePlan
 
 log = logging.getLogger("mkbench.run")
 
@@ -164,12 +164,12 @@ class RunProgress(Events):
 
     def unit_finished(self, o: Outcome) -> None:
         extra = f": {o.error}" if o.error else ""
-        (log.warning if o.status == "failed" else log.info)(
+        (log.warning if o.status is Status.FAILED else log.info)(
             f"{o.model_id} / {o.dataset} / {o.name}: {o.status} ({o.seconds:.2f}s){extra}")
-        if o.status == "failed" and not self.quiet:
+        if o.status is Status.FAILED and not self.quiet:
             self.bars.console.print(f"[red]failed[/red] {o.model_id} / {o.dataset} / {o.name}{extra}",
                                     highlight=False)
-        if o.status != "skipped":  # skipped units were counted as done from the start
+        if o.status is not Status.SKIPPED:  # skipped units were counted as done from the start
             self._advance(o.model_id, o.dataset)
 
     def unit_done_elsewhere(self, model_id: str, dataset: str, name: str) -> None:
@@ -231,10 +231,10 @@ class RunReport:
 
 def make_report(sp: SuitePlan, results: list[PairResult], outcomes: list[Outcome], **info) -> RunReport:
     failures = [{"model": o.model_id, "dataset": o.dataset, "class": o.name, "error": o.error}
-                for o in outcomes if o.status == "failed"]
+                for o in outcomes if o.status is Status.FAILED]
     estimates = {}
     for model_id in dict.fromkeys(p.model_id for p in sp.pairs):
-        timed = [o.seconds for o in outcomes if o.model_id == model_id and o.status == "computed" and o.seconds]
+        timed = [o.seconds for o in outcomes if o.model_id == model_id and o.status is Status.COMPUTED and o.seconds]
         classes = sum(len(p.plan.units) for p in sp.pairs if p.model_id == model_id)
         if timed:
             per = sum(timed) / len(timed)

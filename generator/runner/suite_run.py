@@ -21,6 +21,7 @@ import re
 import time
 import traceback
 from dataclasses import dataclass, field, replace
+from enum import Enum
 from pathlib import Path
 from typing import Optional
 
@@ -32,6 +33,7 @@ from generator.runner.datagen import ensure_dataset
 from generator.runner.merge import merge
 from generator.runner.resources import resolve_pool, resource_error
 from generator.runner.shards import SHARDS_DIR, is_done, read_shard, shard_path
+from generator.suite import PairSpec
 
 log = logging.getLogger("mkbench.run")
 
@@ -60,7 +62,7 @@ class Pair:
     """One (model, dataset) of the suite, planned."""
     model_id: str
     dataset: str
-    request: engine.ComputeRequest            # as the workers get it (device as the suite says)
+    request: PairSpec                          # as the workers get it (device as the suite says)
     plan: engine.Plan                          # planned here (device resolved for this machine)
     units: list                                # the selected WorkUnits, in order
     done: set = field(default_factory=set)     # keys whose shard existed before the run
@@ -105,8 +107,10 @@ def _unset_vars(value: Optional[str]) -> list[str]:
     return [v for v in _UNSET_VAR.findall(value or "") if v not in os.environ]
 
 
-def _request(suite, model, ds, pool: Path, opts: RunOptions) -> engine.ComputeRequest:
-    return engine.ComputeRequest(
+def pair_spec(suite, model, ds, pool: Path, opts: RunOptions, resolved=None) -> PairSpec:
+    """The resolved, frozen spec of one (model, dataset) of ``suite`` as the workers get it (device as the suite
+    says); ``resolved``: the registry's ModelSpec of ``model``, so nothing downstream resolves it again."""
+    return PairSpec(
         dataset_dir=Path(ds.dir), descriptors=pool, out=Path(opts.out), model=model.name if not model.model_config
         else None, pretrained=model.pretrained, model_config=model.model_config, dataset_name=ds.name,
         class_names=Path(ds.classnames) if ds.classnames else None,
@@ -114,7 +118,7 @@ def _request(suite, model, ds, pool: Path, opts: RunOptions) -> engine.ComputeRe
         batch_size=suite.batch_size, seed=suite.seed, device=opts.device or suite.device,
         method=suite.method_config(), overlays_per_class=opts.overlays_per_class, weights_cache=opts.weights_cache,
         precision=suite.precision, feature_cache=opts.feature_cache,
-        fail_fast=suite.fail_fast if opts.fail_fast is None else opts.fail_fast)
+        fail_fast=suite.fail_fast if opts.fail_fast is None else opts.fail_fast, resolved=resolved)
 
 
 def _slurm_device(suite, opts: RunOptions) -> Optional[str]:
@@ -180,16 +184,16 @@ def plan_suite(suite, opts: RunOptions, say=lambda msg: None) -> SuitePlan:
         except UserError as e:
             problems.append(f"{where}: {e}")
             continue
-        specs[spec.id] = m
+        specs[spec.id] = (m, spec)
     plan_device = "cpu" if (opts.executor or suite.executor.kind) == "slurm" else (opts.device or suite.device)
     run_device = _slurm_device(suite, opts)
     pairs, failed = [], {}   # failed: (dataset, message) -> model ids, so a dataset's problem is said once
     memo: dict = {}          # each dataset scanned and each pool read once for all models (engine.plan)
-    for model_id, m in specs.items():
+    for model_id, (m, resolved) in specs.items():
         for ds in datasets:
             if ds.name not in pools:
                 continue
-            req = _request(suite, m, ds, pools[ds.name], opts)
+            req = pair_spec(suite, m, ds, pools[ds.name], opts, resolved=resolved)
             try:
                 p = engine.plan(replace(req, device=plan_device), run_device=run_device, memo=memo)
             except UserError as e:
@@ -224,7 +228,7 @@ def require_plan(sp: SuitePlan) -> None:
 
 @dataclass
 class WorkItem:
-    request: engine.ComputeRequest
+    request: PairSpec
     keys: tuple
 
 
@@ -233,12 +237,21 @@ class Task:
     """Units of one model (in suite order), run by one worker that loads the model once."""
     model_id: str
     items: list[WorkItem]
-    precision: str = "amp"
     device: Optional[str] = None               # a worker's device (e.g. cuda:1), overriding the requests'
 
     @property
     def n_units(self) -> int:
         return sum(len(i.keys) for i in self.items)
+
+
+class Status(str, Enum):
+    """What happened to a work unit in a run (a str, so reports and logs keep the plain words)."""
+    COMPUTED = "computed"   # explained and its shard written in this run
+    SKIPPED = "skipped"     # its shard was there already
+    FAILED = "failed"       # an error (kept in Outcome.error); the other units still ran
+
+    __str__ = str.__str__
+    __format__ = str.__format__
 
 
 @dataclass
@@ -247,7 +260,7 @@ class Outcome:
     dataset: str
     key: str
     name: str                                  # class folder
-    status: str                                # computed | skipped | failed
+    status: Status
     seconds: float = 0.0
     error: Optional[str] = None
     device: Optional[str] = None
@@ -268,7 +281,7 @@ def make_tasks(sp: SuitePlan, units_per_task: Optional[int] = None) -> list[Task
                     items[-1].keys += (unit.key,)
                 else:
                     items.append(WorkItem(pair.request, (unit.key,)))
-            tasks.append(Task(model_id, items, precision=sp.suite.precision))
+            tasks.append(Task(model_id, items))
     return tasks
 
 
@@ -304,37 +317,8 @@ class LogEvents(Events):
 
     def unit_finished(self, o):
         extra = f": {o.error}" if o.error else ""
-        (log.warning if o.status == "failed" else log.info)(
+        (log.warning if o.status is Status.FAILED else log.info)(
             f"{o.model_id} / {o.dataset} / {o.name}: {o.status} ({o.seconds:.2f}s){extra}")
-
-
-_WORKER_MODEL: dict = {}   # the one model this worker process holds: {key: LoadedModel}
-
-
-def worker_model(p: engine.Plan, precision: str, say=lambda m: None):
-    """Load ``p``'s model once per worker process and reuse it (across datasets and tasks of that model)."""
-    from generator.registry.models import load_model
-    from generator.runner.device import apply_precision
-
-    req = p.request
-    key = (p.spec, req.device, req.seed, req.weights_cache)
-    if key not in _WORKER_MODEL:
-        _WORKER_MODEL.clear()  # one model at a time: free the previous one's memory
-        _free_cuda()
-        say(f"loading model {p.spec.id} on {req.device}")
-        _WORKER_MODEL[key] = load_model(p.spec, device=req.device, seed=req.seed, cache_dir=req.weights_cache)
-    loaded = _WORKER_MODEL[key]
-    if apply_precision(loaded, req.device, precision):
-        say(f"{p.spec.id}: mixed precision on {req.device}")
-    return loaded
-
-
-def _free_cuda() -> None:
-    import sys
-
-    torch = sys.modules.get("torch")
-    if torch is not None and torch.cuda.is_available():
-        torch.cuda.empty_cache()
 
 
 def execute(task: Task, events: Events = Events(), plans: Optional[dict] = None) -> list[Outcome]:
@@ -349,7 +333,7 @@ def execute(task: Task, events: Events = Events(), plans: Optional[dict] = None)
             try:
                 p = engine.plan(req)
             except UserError as e:
-                outcomes += [Outcome(task.model_id, req.dataset_name, k, "?", "failed", error=str(e))
+                outcomes += [Outcome(task.model_id, req.dataset_name, k, "?", Status.FAILED, error=str(e))
                              for k in item.keys]
                 continue
         outcomes += _run_item(p, task, item.keys, events)
@@ -363,35 +347,35 @@ def _run_item(p: engine.Plan, task: Task, keys, events: Events) -> list[Outcome]
     for k in keys:
         unit = by_key.get(k)
         if unit is None:
-            out.append(Outcome(task.model_id, dataset, k, "?", "failed",
+            out.append(Outcome(task.model_id, dataset, k, "?", Status.FAILED,
                                error="the dataset or settings changed since the run was planned; run again"))
             continue
         events.unit_started(task.model_id, dataset, unit)
         t0 = time.perf_counter()
-        o = Outcome(task.model_id, dataset, k, unit.folder, "skipped", device=p.request.device)
+        o = Outcome(task.model_id, dataset, k, unit.folder, Status.SKIPPED, device=p.request.device)
         if read_shard(shard_path(p.request.out, unit), unit.key) is None:
             try:
                 if load_error:
                     raise UserError(load_error)
                 if eng is None:
                     try:
-                        loaded = worker_model(p, task.precision, events.message)
+                        loaded = engine.load_model_once(p, events.message, getattr(events, "steps", None))
                     except Exception as e:  # noqa: BLE001 - reported per unit, the run goes on
                         load_error = f"model {task.model_id} could not be loaded: {e}"
                         raise UserError(load_error) from None
-                    eng = engine._Engine(p, events.message, loaded=loaded, steps=getattr(events, "steps", None))
+                    eng = engine.Engine(p, events.message, loaded=loaded, steps=getattr(events, "steps", None))
                 engine.run_unit(p, unit, eng)
-                o.status = "computed"
+                o.status = Status.COMPUTED
             except StopRun:
                 raise
             except OSError as e:
                 stop = resource_error(e, p.request.out)
                 if stop is not None:
                     raise stop from None
-                o.status, o.error = "failed", f"{type(e).__name__}: {e}"
+                o.status, o.error = Status.FAILED, f"{type(e).__name__}: {e}"
                 log.debug("unit %s / %s / %s failed:\n%s", task.model_id, dataset, unit.folder, traceback.format_exc())
             except Exception as e:  # noqa: BLE001 - a failed unit is reported, the others still run
-                o.status, o.error = "failed", f"{type(e).__name__}: {e}" if not isinstance(e, UserError) else str(e)
+                o.status, o.error = Status.FAILED, f"{type(e).__name__}: {e}" if not isinstance(e, UserError) else str(e)
                 log.debug("unit %s / %s / %s failed:\n%s", task.model_id, dataset, unit.folder, traceback.format_exc())
         o.seconds = time.perf_counter() - t0
         events.unit_finished(o)
@@ -416,6 +400,13 @@ class PairResult:
     merged: str = "no"                         # written | up to date | sample (not merged) | incomplete | no
     results_dir: Optional[str] = None
     bad_images: list = field(default_factory=list)   # [{class, image, reason}] skipped as unreadable
+
+    def add(self, o: Outcome) -> None:
+        """Count a unit's outcome."""
+        self.seconds += o.seconds
+        self.computed += o.status is Status.COMPUTED
+        self.skipped += o.status is Status.SKIPPED
+        self.failed += o.status is Status.FAILED
 
 
 def _mark_path(pair: Pair) -> Path:
@@ -464,24 +455,24 @@ def merge_all(sp: SuitePlan, outcomes: list[Outcome]) -> list[PairResult]:
     for pair in sp.pairs:
         mine = {o.key: o for o in outcomes if o.model_id == pair.model_id and o.dataset == pair.dataset}
         r = PairResult(pair.model_id, pair.dataset, total=len(pair.units), skipped=len(pair.done))
-        devices = [o.device for o in mine.values() if o.status == "computed" and o.device]
+        devices = [o.device for o in mine.values() if o.status is Status.COMPUTED and o.device]
         for unit in pair.pending:
             o = mine.get(unit.key)
             has_shard = is_done(shard_path(pair.request.out, unit), unit.key)
             if o is None:
-                o = Outcome(pair.model_id, pair.dataset, unit.key, unit.folder, "computed" if has_shard else "failed",
+                o = Outcome(pair.model_id, pair.dataset, unit.key, unit.folder,
+                            Status.COMPUTED if has_shard else Status.FAILED,
                             error=None if has_shard else "no result: the worker did not finish it (see the logs)")
                 outcomes.append(o)
-            r.seconds += o.seconds
-            setattr(r, o.status, getattr(r, o.status) + 1)
+            r.add(o)
         r.merged = merge_pair(pair, device=max(set(devices), key=devices.count) if devices else None)
         if r.merged == "incomplete":   # a shard counted as done is gone (the output folder changed under the run)
             failed = {o.key for o in outcomes if o.model_id == pair.model_id and o.dataset == pair.dataset
-                      and o.status == "failed"}
+                      and o.status is Status.FAILED}
             for unit in pair.units:
                 if unit.key not in failed and not is_done(shard_path(pair.request.out, unit), unit.key):
                     r.failed += 1
-                    outcomes.append(Outcome(pair.model_id, pair.dataset, unit.key, unit.folder, "failed",
+                    outcomes.append(Outcome(pair.model_id, pair.dataset, unit.key, unit.folder, Status.FAILED,
                                             error="its result vanished from the output folder during the run; "
                                                   "rerun to recompute it"))
         r.bad_images = _bad_images(pair)

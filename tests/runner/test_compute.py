@@ -3,6 +3,7 @@ the method's invariants, resumability (a rerun runs no model), determinism of a 
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -144,7 +145,6 @@ def test_bad_inputs_fail_before_any_work(data, tmp_path, monkeypatch):
 
 
 def test_method_value_errors_become_user_errors_naming_the_class(data, tmp_path):
-    req = _request(data, tmp_path, "modified_resnet")
-    req.method = MethodConfig(foreground_component=99)
+    req = replace(_request(data, tmp_path, "modified_resnet"), method=MethodConfig(foreground_component=99))
     with pytest.raises(UserError, match="blue_triangle: cannot explain this class with tiny-rn__untrained"):
         compute(req)
