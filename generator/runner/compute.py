@@ -15,7 +15,7 @@ A pool with fewer than u (``language_topk``) descriptors is accepted: D_y then h
 from __future__ import annotations
 
 import contextlib
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Optional
 

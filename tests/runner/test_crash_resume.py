@@ -202,4 +202,7 @@ def test_local_workers_die_with_a_killed_parent(tmp_path):
     deadline = time.time() + 3                           # at once, not when their work is done
     while time.time() < deadline and any(_alive(c) for c in children):
         time.sleep(0.2)
-    assert not any(_alive(c) for c in children), "a worker outlived its killed parent"
+    survivors = [c for c in children if _alive(c)]
+    for c in survivors:                                  # never leave them behind, even when the test fails
+        os.kill(c, signal.SIGKILL)
+    assert not survivors, "a worker outlived its killed parent"
