@@ -305,9 +305,7 @@ def run_augmentation(p, shards: list[dict], engine=None, progress=lambda m: None
 
     start = time.perf_counter()
     if engine is None:   # the suite runner's merge: reuse the model this process holds (loaded once per process)
-        from generator.runner.suite_run import worker_model
-
-        engine = engine_mod._Engine(p, progress, loaded=worker_model(p, p.precision, progress))
+        engine = engine_mod.Engine(p, progress, loaded=engine_mod.load_model_once(p, progress))
     eng = engine.ready()
     req, loaded = p.request, eng.loaded
     embeds, labels, vision = [], [], []
