@@ -1,4 +1,5 @@
-"""Property-based tests (hypothesis, issue 10 item 9): the MI and curve functions, the descriptor-pool loader, the
+"""Property-based tests (hypothesis, issue 10 item 9): the MI and curve functions (method.mutual_information,
+results.metrics), the descriptor-pool loader, the
 class-name loader and the suite loader. A loader given anything returns its value or raises UserError, nothing
 else (no traceback reaches a user); the MI functions keep the paper's identities for any concept lists."""
 from __future__ import annotations
@@ -10,9 +11,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from generator.errors import UserError
-from generator.method.mutual_information import DUMMY, auc, mean_curve, mi_curve, mutual_information
+from generator.method.mutual_information import DUMMY, mi_curve, mutual_information
 from generator.registry.datasets import read_class_names
 from generator.registry.descriptors import parse_pool
+from generator.results.metrics import auc, mean_curve
 from generator.suite import parse_suite
 
 FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
