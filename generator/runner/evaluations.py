@@ -287,7 +287,7 @@ def run_augmentation(p, shards: list[dict], engine=None, progress=lambda m: None
     from pathlib import Path
 
     from generator.evaluation import augmentation as aug
-    from generator.hashing import stable_hash
+    from generator.hashing import short_name, stable_hash
     from generator.results.io import write_json
 
     ev = eval_config(p.request.evaluations)
@@ -295,7 +295,8 @@ def run_augmentation(p, shards: list[dict], engine=None, progress=lambda m: None
         return None
     key = stable_hash({"config": p.run_config(), "units": [u.key for u in p.units], "prompt": aug.PROMPT,
                        "per_neighbour": ev.augmentation_per_neighbour})
-    path = Path(p.request.out) / ".cache" / "augmentation" / p.dataset.name / p.spec.id / f"{key}.json"
+    path = (Path(p.request.out) / ".cache" / "augmentation" / short_name(p.dataset.name) / short_name(p.spec.id)
+            / f"{key}.json")
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
