@@ -4,7 +4,7 @@ environment through PYTHONPATH), and run the installed package from an unrelated
 
 * the wheel holds the code, the templates, the paper tables and the whole ``data/demo`` tree, and declares no torch
   outside the ``engine`` extra;
-* ``mkbench build --dry-run`` plans the ``demo`` preset from the files shipped in the wheel (5 models, 12 classes);
+* ``mkbench build --dry-run`` plans the ``demo`` preset from the files shipped in the wheel (every model and class);
 * ``mkbench build`` of a small suite made of the wheel's demo files (one shipped model, 2 classes x 2 images)
   computes and builds the site;
 * ``mkbench site`` rebuilds the site from those stored results with torch, open_clip, ``generator.method`` and
@@ -118,9 +118,13 @@ def test_build_and_site_from_the_installed_wheel(installed):
     plan = mkbench(installed, "build", "--dry-run", "--quiet", "--format", "json", "--out", "plan")
     assert plan.returncode == 0, plan.stderr[-3000:]
     report = json.loads(plan.stdout)
-    assert report["totals"]["total"] == 5 * 12 and not report["problems"]  # the demo preset, all from the wheel
-
     demo = installed["target"] / "generator" / "data" / "demo"
+    preset = yaml.safe_load((installed["target"] / "generator" / "presets" / "demo.yaml").read_text())
+    classes = [p for p in (demo / "dataset").iterdir() if p.is_dir() and not p.name.startswith(".")]
+    assert len(preset["models"]) >= 2 and len(classes) >= 2
+    # the demo preset, planned from the wheel alone: every model and every class found
+    assert report["totals"]["total"] == len(preset["models"]) * len(classes) and not report["problems"]
+
     data = installed["work"] / "two-classes"
     for c in ("bus", "car"):
         (data / c).mkdir(parents=True)

@@ -2,6 +2,7 @@
 the MkDocs dev server, or serve a built site as static files with ``--built``)."""
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import click
@@ -86,15 +87,33 @@ def site(out, versioned, force, **options):
     from generator.report.site import build_site
 
     opts = _site_options(**options, out=Path(out), versioned=versioned, force=force)
-    from generator.runner.progress import site_progress
-
-    with site_progress() as on_stage:
+    with stage_bar() as on_stage:
         report = build_site(opts, log=lambda msg: click.echo(msg, err=True), on_stage=on_stage)
     for w in report.warnings:
         click.secho(f"warning: {w}", fg="yellow", err=True)
     times = ", ".join(f"{k} {v:.1f}s" for k, v in report.timings.items())
     click.echo(f"{report.n_pages} pages ({times})", err=True)
     click.echo(str(report.site_dir))
+
+
+@contextlib.contextmanager
+def stage_bar(quiet: bool = False):
+    """A bar over ``build_site``'s stages (yields its ``on_stage`` callback), drawn here with rich and not with
+    :func:`generator.runner.progress.site_progress`: importing the runner imports torch, and ``mkbench site`` must
+    run with the ``[site]`` extra alone (tests/test_wheel.py runs it with the runner unimportable)."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from generator.report.site import SITE_STAGES
+
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=Console(stderr=True), disable=quiet, transient=True) as bars:
+        task = bars.add_task("building site", total=len(SITE_STAGES))
+
+        def on_stage(name: str) -> None:
+            bars.update(task, description=f"building site ({name} done)")
+            bars.advance(task)
+        yield on_stage
 
 
 def _dev_addr(ctx, param, value: str) -> str:
