@@ -33,20 +33,21 @@ def main() -> None:
     ap.add_argument("--models", default=None, help="comma-separated demo model names (default: every card)")
     ap.add_argument("--facets", default="tokens,keys")
     ap.add_argument("--methods", default=",".join(foreground.FOREGROUND_METHODS))
+    ap.add_argument("--models-dir", default=str(DEMO / "models"), help="folder of the cards and weights")
     ap.add_argument("--json", default=None, help="also write the numbers to this file")
     args = ap.parse_args()
     torch.set_num_threads(1)
     ds = ds_registry.scan_image_folder(args.dataset)
     masks = ds.part_masks
     names = args.models.split(",") if args.models else sorted(p.name[:-len(".card.json")]
-                                                              for p in (DEMO / "models").glob("*.card.json"))
+                                                              for p in Path(args.models_dir).glob("*.card.json"))
     out = {}
     print("| model | facet | " + " | ".join(args.methods.split(",")) + " | oracle patch mask |")
     print("|---|---|" + "---|" * (len(args.methods.split(",")) + 1))
     for name in names:
-        card = json.loads((DEMO / "models" / f"{name}.card.json").read_text())
+        card = json.loads((Path(args.models_dir) / f"{name}.card.json").read_text())
         arch = card.get("architecture") or card.get("model")
-        spec = model_registry.resolve_model(arch, str(DEMO / "models" / f"{name}.safetensors"),
+        spec = model_registry.resolve_model(arch, str(Path(args.models_dir) / f"{name}.safetensors"),
                                             str(DEMO / "configs" / f"{arch}.json"))
         loaded = model_registry.load_model(spec)
         pre = ds_registry.Preprocess(loaded.image_size, loaded.mean, loaded.std)
