@@ -157,8 +157,8 @@ def findings(ds, corr_rows: Optional[list] = None) -> list[str]:
         if best["under"] is not None and best["under_random"] is not None:
             prior = best["under_prior"]
             rel = "" if prior is None else (f", {'above' if best['under'] > prior else 'not above'} the class prior "
-                                             f"{_f(prior)} (descriptors of the predicted class's own parts)")
-            out.append(f"{ml} parts, {best['model']}: {_f(best['under'])} of the grounded descriptors name the part "
+                                             f"{_f(prior, 3)} (descriptors of the predicted class's own parts)")
+            out.append(f"{ml} parts, {best['model']}: {_f(best['under'], 3)} of the grounded descriptors name the part "
                        f"under their concept; random descriptors would give {_f(best['under_random'], 3)}"
                        f"{_x(best['under'], best['under_random'])}{rel}.")
         if best["part_iou"] is not None and best["part_iou_pixel"] is not None:

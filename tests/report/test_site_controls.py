@@ -79,7 +79,7 @@ def test_is_synthetic_and_findings_on_hand_made_views():
     ds = SimpleNamespace(name="d", label="d", methods=["pca"], models=[SimpleNamespace(label="m", id="m", run=SimpleNamespace(summary=s))])
     text = " ".join(RC.findings(ds))
     assert "AUC 0.90 against 0.30 for random descriptors of the same number (3.0×)" in text
-    assert "0.25 of the grounded descriptors" in text and "0.020 (12.5×), above the class prior 0.20" in text
+    assert "0.250 of the grounded descriptors" in text and "0.020 (12.5×), above the class prior 0.200" in text
     assert "part IoU 0.30, not above K-means on raw pixels of the same foreground (0.35)" in text
     assert "Foreground (border_contrast)" in text and "IoU 0.60 with the object, above taking every patch (0.30)" in text
     assert "2 images have an empty foreground" in text
