@@ -52,6 +52,7 @@ from .stats import quartiles
 from .views import dataset_view, method_label, top_concepts
 
 STATIC_CHOICES = ("summary", "all", "none")
+RAW_MAX_BYTES = 16 * 2**20   # raw result files larger than this are listed with their sha256 but not copied
 
 
 @dataclass
@@ -405,9 +406,15 @@ class SiteBuilder:
                     "bytes": len(text.encode()), "note": "local paths replaced by file names"})
         for name in ("classes.json", "images.jsonl"):
             src = folder / name
-            if src.is_file():
+            if not src.is_file():
+                continue
+            size = src.stat().st_size
+            if size > RAW_MAX_BYTES:   # keep the site publishable (GitHub Pages: 1 GB): list it, checksum to verify
+                out.append({"name": name, "path": None, "sha256": _sha256(src), "bytes": size,
+                            "note": f"not published (over {RAW_MAX_BYTES // 2**20} MiB); the checksum verifies a copy"})
+            else:
                 out.append({"name": name, "path": w.copy(f"{base}/{name}", src), "sha256": _sha256(src),
-                            "bytes": src.stat().st_size, "note": "as written by mkbench compute"})
+                            "bytes": size, "note": "as written by mkbench compute"})
         return out
 
 

@@ -125,3 +125,22 @@ def test_reproducibility_card_and_raw_results(built_site):
         assert hashlib.sha256(data).hexdigest() in card, link
     src = built_site["results"] / "demo" / "demo-vit-s__demo-s-240" / "images.jsonl"
     assert (page.parent / next(x for x in links if x.endswith("images.jsonl"))).read_bytes() == src.read_bytes()
+
+
+def test_large_raw_files_are_listed_with_checksum_but_not_copied(built_site, monkeypatch):
+    from types import SimpleNamespace
+
+    from generator.report import site as site_mod
+
+    folder = built_site["results"] / "demo" / "demo-vit-s__demo-s-240"
+    copied, written = [], []
+    w = SimpleNamespace(text=lambda rel, text: written.append(rel) or rel,
+                        copy=lambda rel, src: copied.append(rel) or rel)
+    mv = SimpleNamespace(run=SimpleNamespace(folder=folder), slug="m")
+    monkeypatch.setattr(site_mod, "RAW_MAX_BYTES", 30_000)
+    raw = {f["name"]: f for f in site_mod.SiteBuilder._raw_files(None, w, SimpleNamespace(name="demo", slug="demo"), mv)}
+    big = [n for n in ("classes.json", "images.jsonl") if (folder / n).stat().st_size > 30_000]
+    assert big, "the fixture has a raw file over the test threshold"
+    for n in big:
+        assert raw[n]["path"] is None and raw[n]["sha256"] == hashlib.sha256((folder / n).read_bytes()).hexdigest()
+    assert all(raw[n]["path"] for n in raw if n not in big) and written == ["demo/results/m/summary.json"]
