@@ -48,7 +48,7 @@ def test_build_generates_the_demo_dataset_computes_and_builds_the_site(tmp_path)
     assert (out / "demo" / "tiny-vit__untrained" / "summary.json").is_file()
     logs = list((out / ".logs").glob("*.log"))
     report = json.loads(logs[0].with_suffix(".json").read_text())
-    assert report["totals"] == {"total": 12, "computed": 12, "skipped": 0, "failed": 0}
+    assert report["totals"] == {"total": 12, "computed": 12, "skipped": 0, "failed": 0, "bad_images": 0}
     valid = CliRunner().invoke(cli, ["validate", str(out)])
     assert valid.exit_code == 0 and "1 of 1 runs valid" in valid.output
 
