@@ -109,7 +109,7 @@ class Stages:
         from generator.method import explain, foreground, grounding, parts, prompts
         from generator.runner import compute
 
-        self.wrap(compute._Engine, "load_images", "decode")
+        self.wrap(compute.Engine, "load_images", "decode")
         self.wrap(compute, "_encode", "encode")
         self.wrap(foreground, "foreground_masks", "foreground+parts")
         self.wrap(explain, "_pixel_keep", "foreground+parts")
@@ -195,7 +195,7 @@ def run_model(args) -> dict:
     loaded = model_registry.load_model(p.spec, device=p.request.device, seed=0)
     amp = apply_precision(loaded, p.request.device, p.precision)
     load_s = time.perf_counter() - t0
-    eng = compute._Engine(p, lambda m: None, loaded=loaded)
+    eng = compute.Engine(p, lambda m: None, loaded=loaded)
     eng.pre = Preprocess(loaded.image_size, loaded.mean, loaded.std)
     eng.bank = random_bank(loaded, p.pool, p.dataset.classnames, p.cfg)
     unit = p.units[0]

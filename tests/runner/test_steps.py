@@ -32,7 +32,10 @@ class Recorder(Steps):
         return _S()
 
 
-def test_engine_reports_model_text_forwards_and_overlays(tmp_path):
+def test_engine_reports_model_text_forwards_and_overlays(tmp_path, monkeypatch):
+    from generator.runner import compute as compute_module
+
+    monkeypatch.setattr(compute_module, "_LOADED", {})   # an earlier test may hold this model: load it here
     root = make_image_folder(tmp_path / "shapes", classes=(("circle", "red"),), per_class=3)
     pool = make_descriptor_pool(tmp_path / "pool.json", n_classes=2, per_class=5)
     rec = Recorder()
