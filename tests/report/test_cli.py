@@ -14,6 +14,7 @@ import urllib.request
 from importlib.metadata import version
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from generator.cli import cli, main
@@ -103,3 +104,52 @@ def test_serve_runs_the_mkdocs_dev_server_on_staged_results(engine_results, tmp_
 def test_serve_rejects_a_bad_address(tmp_path):
     res = CliRunner().invoke(cli, ["serve", "--results", str(tmp_path), "--dev-addr", "localhost"])
     assert res.exit_code == 2 and "HOST:PORT" in res.output
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux-only")
+def test_serve_dev_server_dies_with_a_killed_parent(engine_results, tmp_path):
+    """Killing `mkbench serve` with SIGKILL (no chance to clean up) must not leave its mkdocs dev server running."""
+    port = _free_port()
+    cmd = [sys.executable, "-c", "from generator.cli import main; main()", "serve", "--results", str(engine_results),
+           "--dev-addr", f"127.0.0.1:{port}", "--bootstrap", "0", "--examples", "1", "--no-search",
+           "--no-livereload"]
+    log = tmp_path / "serve.log"
+    with log.open("w") as out:
+        proc = subprocess.Popen(cmd, cwd=REPO, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            assert proc.poll() is None, log.read_text()[-3000:]
+            assert time.monotonic() < deadline, "mkbench serve did not answer within 120 s"
+            try:
+                if _get(f"http://127.0.0.1:{port}/")[0] == 200:
+                    break
+            except (urllib.error.URLError, OSError):
+                time.sleep(0.5)
+        kids = _children(proc.pid)
+        assert kids, "the dev server runs as a child process"
+        proc.kill()
+        proc.wait(timeout=10)
+        deadline = time.monotonic() + 15
+        while any(Path(f"/proc/{k}").exists() and "zombie" not in _state(k) for k in kids):
+            assert time.monotonic() < deadline, f"dev server {kids} outlived its killed parent"
+            time.sleep(0.2)
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+def _state(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/status").read_text().split("State:")[1].split("\n")[0].lower()
+    except (OSError, IndexError):
+        return "zombie"
