@@ -11,26 +11,12 @@ import torch.nn.functional as F
 
 from generator.errors import UserError
 from generator.method import text
-from tests.fixtures.tiny import tiny_model
-
-
-class Counting:
-    """Wraps a model and counts the texts that reach its text tower."""
-
-    def __init__(self, model):
-        self.model, self.calls, self.texts = model, 0, 0
-
-    def encode_text(self, tokens):
-        self.calls += 1
-        self.texts += tokens.shape[0]
-        return self.model.encode_text(tokens)
+from tests.fixtures.tiny import Counting, tiny_model, tiny_vit_with_tokenizer
 
 
 @pytest.fixture(scope="module")
 def tiny():
-    torch.manual_seed(0)
-    model, _ = tiny_model("vit")
-    return model, open_clip.get_tokenizer("tiny-vit")
+    return tiny_vit_with_tokenizer()
 
 
 def _ref(model, tok, texts):
