@@ -48,6 +48,7 @@ from .load import load_all
 from .pages import Writer, make_env
 from .paper import load_paper_data
 from .provenance import provenance, public_value, run_card
+from .quality import QUALITY_METRICS, SANITY_CHECKS, quality_protocol, quality_rows
 from .stats import quartiles
 from .views import dataset_view, method_label, top_concepts
 
@@ -273,6 +274,8 @@ class SiteBuilder:
                corr=corr, corr_stem=corr_stem, auc_chart=charts["auc"], gt_stem=gt_stem, paper_tex=paper_tex,
                findings=leaderboard_findings(ds, corr, o.n_boot), **board_columns(ds),
                ctl_table=ctl_table, ctl_stem=ctl_stem, ctl_findings=ctl_findings, synthetic=is_synthetic(ds),
+               quality=quality_rows(ds), quality_protocol=quality_protocol(ds), quality_metrics=QUALITY_METRICS,
+               sanity_checks=SANITY_CHECKS,
                gt=[{"mv": mv, **r} for mv in ds.models for r in gt_model_rows(ds, mv)] if ds.ground_truth else [])
         w.page(f"{base}/charts.md", "charts.md.j2", ds=ds, charts=charts, corr=corr, tables_stem=corr_stem,
                fits=[(t.table, fam, f) for t in ds.paper_tables for fam, f in t.fits.items()])
