@@ -128,15 +128,7 @@ def part_prompts(image: np.ndarray, part_map: np.ndarray, kinds=("red", "gray", 
     Ellipse fitted to the largest contour of each part's mask (cv2.fitEllipse). Part ids ascending."""
     image = np.asarray(image)
     part_map = np.asarray(part_map)
-    if image.dtype != np.uint8 or image.ndim != 3 or image.shape[2] != 3:
-        raise ValueError(f"part_prompts: image must be uint8 (H, W, 3), got {image.dtype} {image.shape}")
-    if part_map.shape != image.shape[:2]:
-        raise ValueError(f"part_prompts: part_map {part_map.shape} does not match image {image.shape[:2]}")
-    unknown = [k for k in kinds if k not in PROMPT_KINDS]
-    if unknown:
-        raise ValueError(f"unknown prompt kind(s) {unknown}; known: {sorted(PROMPT_KINDS)}")
-    if blur_kernel < 1 or blur_kernel % 2 == 0:
-        raise ValueError(f"blur_kernel must be a positive odd number, got {blur_kernel}")
+    _check_inputs(image.dtype == np.uint8, image, part_map, kinds, PROMPT_KINDS, blur_kernel)
     image = np.ascontiguousarray(image)
     ids = [int(p) for p in np.unique(part_map) if p >= 0]
     out = np.empty((len(ids), len(kinds)) + image.shape, dtype=np.uint8)
@@ -228,15 +220,7 @@ def part_prompts_torch(image, part_map: np.ndarray, kinds=("red", "gray", "blur"
     import torch
 
     part_map = np.asarray(part_map)
-    if image.dtype != torch.uint8 or image.ndim != 3 or image.shape[2] != 3:
-        raise ValueError(f"part_prompts: image must be uint8 (H, W, 3), got {image.dtype} {tuple(image.shape)}")
-    if part_map.shape != tuple(image.shape[:2]):
-        raise ValueError(f"part_prompts: part_map {part_map.shape} does not match image {tuple(image.shape[:2])}")
-    unknown = [k for k in kinds if k not in TORCH_PROMPT_KINDS]
-    if unknown:
-        raise ValueError(f"unknown prompt kind(s) {unknown}; known: {sorted(TORCH_PROMPT_KINDS)}")
-    if blur_kernel < 1 or blur_kernel % 2 == 0:
-        raise ValueError(f"blur_kernel must be a positive odd number, got {blur_kernel}")
+    _check_inputs(image.dtype == torch.uint8, image, part_map, kinds, TORCH_PROMPT_KINDS, blur_kernel)
     ids = [int(p) for p in np.unique(part_map) if p >= 0]
     shape = tuple(part_map.shape)
     out = torch.empty((len(ids), len(kinds)) + tuple(image.shape), dtype=torch.uint8, device=image.device)
@@ -255,3 +239,17 @@ def part_prompts_torch(image, part_map: np.ndarray, kinds=("red", "gray", "blur"
         for j, kind in enumerate(kinds):
             out[i, j] = torch.where(outline[i], red, TORCH_PROMPT_KINDS[kind](image, inside[i], derived))
     return ids, out
+
+
+def _check_inputs(is_uint8: bool, image, part_map: np.ndarray, kinds, known, blur_kernel: int) -> None:
+    """The argument checks shared by the OpenCV and torch prompt drawers (``image`` a numpy array or a tensor)."""
+    shape = tuple(image.shape)
+    if not is_uint8 or len(shape) != 3 or shape[2] != 3:
+        raise ValueError(f"part_prompts: image must be uint8 (H, W, 3), got {image.dtype} {shape}")
+    if part_map.shape != shape[:2]:
+        raise ValueError(f"part_prompts: part_map {part_map.shape} does not match image {shape[:2]}")
+    unknown = [k for k in kinds if k not in known]
+    if unknown:
+        raise ValueError(f"unknown prompt kind(s) {unknown}; known: {sorted(known)}")
+    if blur_kernel < 1 or blur_kernel % 2 == 0:
+        raise ValueError(f"blur_kernel must be a positive odd number, got {blur_kernel}")
