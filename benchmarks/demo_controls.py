@@ -180,6 +180,7 @@ def oracle_auroc(card: dict, unique: list[str], desc_parts: dict, prompt: str = 
 
 
 def main() -> None:
+    global DATASET
     from generator.demo.family import shipped_models
 
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -191,7 +192,11 @@ def main() -> None:
     ap.add_argument("--language-topk", type=int)
     ap.add_argument("--model-dir", type=Path, help="folder of the model cards (default data/demo/models)")
     ap.add_argument("--foreground", help="MethodConfig.foreground_method (default: the config's default)")
+    ap.add_argument("--dataset", type=Path, default=DATASET,
+                    help="demo dataset with masks (default data/demo/dataset; e.g. a world-3 one from "
+                         "`mkbench make-demo-dataset --world 3`)")
     args = ap.parse_args()
+    DATASET = args.dataset
     cards = shipped_models(args.model_dir) if args.model_dir else shipped_models()
     card = next((c for c in cards if c["model"] == args.model), None)
     if card is None:

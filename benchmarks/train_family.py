@@ -12,6 +12,7 @@ import json
 import os
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
@@ -63,24 +64,32 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=MODEL_DIR)
     ap.add_argument("--only", action="append", default=[], help="train only this member (repeatable)")
     ap.add_argument("--force", action="store_true", help="retrain members whose card exists")
+    ap.add_argument("--world", type=int, default=None,
+                    help="demo world version to train on (default: generator.demo.world.WORLD, the shipped one)")
+    ap.add_argument("--steps", type=int, default=None, help="override every trained member's step count (pilots)")
+    ap.add_argument("--mix", type=float, nargs=3, default=None, metavar=("CAPTION", "PARTS", "PROMPTED"),
+                    help="override every trained member's mix (pilots)")
     ap.add_argument("--pool-cache", type=Path, default=Path("/tmp/mkbench-demo-pools"),
                     help="where the rendered training pool is cached between runs (outside the repository)")
     args = ap.parse_args()
     torch.set_num_threads(1)
+    overrides = {k: v for k, v in (("world", args.world), ("steps", args.steps),
+                                   ("mix", tuple(args.mix) if args.mix else None)) if v is not None}
     todo = [m for m in FAMILY if (not args.only or m.name in args.only)
             and (args.force or not (args.out / f"{m.name}.card.json").is_file())]
     log(f"training {[m.name for m in todo]}")
     if todo:
         t = time.perf_counter()
-        pool = build_pool(max(m.n_images for m in todo), todo[0].spec().data_seed, cache_dir=args.pool_cache)
+        pool = build_pool(max(m.n_images for m in todo), todo[0].spec().data_seed, cache_dir=args.pool_cache,
+                          world=args.world)
         log(f"pool of {len(pool.labels)} images in {time.perf_counter() - t:.0f} s")
         precision: dict[str, dict] = {}
         for m in todo:
             if m.architecture not in precision:
-                precision[m.architecture] = measure_precision(m.spec(), pool)
+                precision[m.architecture] = measure_precision(replace(m.spec(), **overrides), pool)
                 log(f"precision {m.architecture}: {precision[m.architecture]}")
             p = precision[m.architecture]
-            train_and_ship(m.spec(bf16=p["chosen"] == "bf16"), args.out, m.name, pool=pool, log=log,
+            train_and_ship(replace(m.spec(bf16=p["chosen"] == "bf16"), **overrides), args.out, m.name, pool=pool, log=log,
                            description=m.description, precision=p)
             summarise(args.out)
     summarise(args.out)

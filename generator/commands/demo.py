@@ -37,10 +37,12 @@ Examples:
 @click.option("--bf16", is_flag=True, help="Train with bf16 autocast (default fp32: bf16 measured slower on this CPU).")
 @click.option("--mix", default="0.40,0.25,0.35", show_default=True, metavar="C,P,Q",
               help="Shares of ordinary captions, part-only captions (no class name) and prompted-part pairs.")
+@click.option("--world", type=int, default=None, help="Demo world version (default: the shipped one).")
 @click.option("--name", metavar="NAME", help="Model name for the weights and card (default: config stem).")
 @click.option("--out", required=True, type=click.Path(file_okay=False), metavar="DIR",
               help="Folder for NAME.safetensors, NAME.card.json and NAME.md.")
-def train_demo(config, n_images, steps, batch_size, lr, seed, data_seed, eval_images, threads, bf16, mix, name, out):
+def train_demo(config, n_images, steps, batch_size, lr, seed, data_seed, eval_images, threads, bf16, mix, world, name,
+               out):
     """Train an open_clip model on generated image-caption pairs of the synthetic world (CPU, contrastive loss),
     save fp16 safetensors, reload them through open_clip and write a model card with held-out accuracy."""
     from generator.demo.ship import train_and_ship
@@ -60,7 +62,7 @@ def train_demo(config, n_images, steps, batch_size, lr, seed, data_seed, eval_im
     if len(shares) != 3 or min(shares) < 0 or sum(shares) <= 0:
         raise UserError(f"--mix {mix!r}: give three non-negative shares C,P,Q, e.g. 0.40,0.25,0.35")
     spec = TrainSpec(config=str(config), n_images=n_images, steps=steps, batch_size=batch_size, lr=lr, seed=seed,
-                     data_seed=data_seed, eval_images=eval_images, threads=threads, bf16=bf16, mix=shares)
+                     data_seed=data_seed, eval_images=eval_images, threads=threads, bf16=bf16, mix=shares, world=world)
     try:
         card = train_and_ship(spec, out, name or Path(config).stem, log=click.echo)
     except (ValueError, FileNotFoundError) as e:
@@ -73,11 +75,12 @@ def train_demo(config, n_images, steps, batch_size, lr, seed, data_seed, eval_im
 @click.option("--per-class", type=int, default=20, show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--force", is_flag=True, help="Write into DIR even if it exists.")
-def make_demo_dataset(out, per_class, seed, force):
+@click.option("--world", type=int, default=None, help="Demo world version (default: the shipped one).")
+def make_demo_dataset(out, per_class, seed, force, world):
     """Write a held-out image folder of the synthetic world with per-pixel part masks in DIR/.masks/."""
     from generator.demo.dataset import write_dataset
 
     if Path(out).exists() and not force:
         raise UserError(f"{out} exists; choose another --out or pass --force")
-    summary = write_dataset(out, per_class=per_class, seed=seed)
+    summary = write_dataset(out, per_class=per_class, seed=seed, world=world)
     click.echo(f"wrote {summary['images']} images of {summary['classes']} classes to {out} (masks in {summary['masks']})")

@@ -45,29 +45,33 @@ def _join(items: list[str]) -> str:
 COLOURED_SHARE = 0.8  # share of part mentions that name the part's colour (when it has coloured phrases)
 
 
-def part_phrase(class_name: str, part: str, rng: np.random.Generator, colours: Mapping[str, str] | None = None) -> str:
+def part_phrase(class_name: str, part: str, rng: np.random.Generator, colours: Mapping[str, str] | None = None,
+                patterns: Mapping[str, tuple[str, str]] | None = None) -> str:
     """One phrase for visible ``part`` of an image of ``class_name``; names the drawn colour (``colours[part]``)
-    with probability :data:`COLOURED_SHARE`, else a plain phrase."""
+    and, in world 3, the part's two-colour pattern (``patterns[part]`` = (pattern, second colour): "a red and white
+    striped door") with probability :data:`COLOURED_SHARE`, else a plain phrase."""
     kind = CLASS_BY_NAME[class_name].part(part).kind
     colour = (colours or {}).get(part)
-    pool = kind.phrases(colour)[:len(kind.coloured)] if colour and kind.coloured else ()
+    pat, second = (patterns or {}).get(part, (None, None))
+    pool = kind.phrases(colour, pat, second)[:len(kind.coloured)] if colour and kind.coloured else ()
     if not pool or (kind.plain and rng.random() >= COLOURED_SHARE):
         pool = kind.plain or pool
     return pool[int(rng.integers(len(pool)))]
 
 
-def _chosen(class_name, parts, rng, lo, max_parts, colours):
+def _chosen(class_name, parts, rng, lo, max_parts, colours, patterns=None):
     placed = {p.name for p in CLASS_BY_NAME[class_name].parts}
     visible = [p for p in parts if p in placed]
     n = int(rng.integers(min(lo, len(visible)), min(max_parts, len(visible)) + 1))
-    return [part_phrase(class_name, visible[i], rng, colours) for i in rng.permutation(len(visible))[:n]]
+    return [part_phrase(class_name, visible[i], rng, colours, patterns) for i in rng.permutation(len(visible))[:n]]
 
 
 def caption(class_name: str, parts: tuple[str, ...], rng: np.random.Generator, max_parts: int = 3,
-            colours: Mapping[str, str] | None = None) -> str:
-    """A random caption for an image of ``class_name`` whose visible parts are ``parts`` (colours by part)."""
+            colours: Mapping[str, str] | None = None, patterns: Mapping[str, tuple[str, str]] | None = None) -> str:
+    """A random caption for an image of ``class_name`` whose visible parts are ``parts`` (colours and world-3
+    patterns by part)."""
     form = CLASS_FORMS[rng.integers(len(CLASS_FORMS))].format(a=article(class_name), c=class_name)
-    phrases = _chosen(class_name, parts, rng, 0, max_parts, colours)
+    phrases = _chosen(class_name, parts, rng, 0, max_parts, colours, patterns)
     if not phrases:
         return form + "."
     if rng.random() < 0.75:
@@ -76,7 +80,7 @@ def caption(class_name: str, parts: tuple[str, ...], rng: np.random.Generator, m
 
 
 def part_caption(class_name: str, parts: tuple[str, ...], rng: np.random.Generator, max_parts: int = 3,
-                 colours: Mapping[str, str] | None = None) -> str:
+                 colours: Mapping[str, str] | None = None, patterns: Mapping[str, tuple[str, str]] | None = None) -> str:
     """1-``max_parts`` visible parts with their attributes, without the class name."""
-    phrases = _chosen(class_name, parts, rng, 1, max_parts, colours)
+    phrases = _chosen(class_name, parts, rng, 1, max_parts, colours, patterns)
     return _join(phrases) + "." if phrases else "an object."

@@ -154,3 +154,44 @@ def texture(name: str, xx, yy, colour, rng, scale, mask) -> np.ndarray:
     if name not in TEXTURES:
         raise ValueError(f"unknown texture {name!r}; known: {sorted(TEXTURES)}")
     return TEXTURES[name](xx, yy, colour, rng, scale, mask)
+
+
+# --- world 3: two-colour patterns (fn(xx, yy, colour, second colour, rng, period px) -> (h, w, 3) float image) ---------
+
+def _two(xx, c1, c2, on):
+    img = np.broadcast_to(np.asarray(c1, float), xx.shape + (3,)).copy()
+    img[on] = np.asarray(c2, float)
+    return img
+
+
+def _p_striped(xx, yy, c1, c2, rng, period):
+    angle = (0.0, 0.25, 0.5, 0.75)[int(rng.integers(4))] * np.pi
+    phase = xx * np.cos(angle) + yy * np.sin(angle) + rng.uniform(0, period)
+    return _two(xx, c1, c2, (np.floor(phase / (period / 2)) % 2).astype(bool))
+
+
+def _p_spotted(xx, yy, c1, c2, rng, period):
+    ox, oy = rng.uniform(0, period, 2)
+    dx = (xx + ox) % period - period / 2
+    dy = (yy + oy) % period - period / 2
+    return _two(xx, c1, c2, dx ** 2 + dy ** 2 <= (0.3 * period) ** 2)
+
+
+def _p_checked(xx, yy, c1, c2, rng, period):
+    ox, oy = rng.uniform(0, period, 2)
+    u = np.floor((xx + ox) / (period / 2)) + np.floor((yy + oy) / (period / 2))
+    return _two(xx, c1, c2, (u % 2).astype(bool))
+
+
+def _p_solid(xx, yy, c1, c2, rng, period):
+    return _two(xx, c1, c1, np.zeros(xx.shape, bool))
+
+
+PATTERNS: dict[str, Callable] = {"solid": _p_solid, "striped": _p_striped, "spotted": _p_spotted,
+                                 "checked": _p_checked}
+
+
+def pattern(name: str, xx, yy, colour, second, rng, period: float) -> np.ndarray:
+    if name not in PATTERNS:
+        raise ValueError(f"unknown pattern {name!r}; known: {sorted(PATTERNS)}")
+    return PATTERNS[name](xx, yy, colour, second, rng, period)

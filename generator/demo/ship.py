@@ -14,10 +14,19 @@ from generator.hashing import file_sha256
 from generator.results.io import atomic_write_text
 
 from .captions import TEMPLATES
+from .render import check_world
 from .train import HELDOUT_STREAM, Pool, TrainSpec, build_pool, load_model, save_weights, train, zero_shot_accuracy
+from .world import WORLD
 
 HELDOUT_SEED = 0
-WORLD_VERSION = "mkbench-demo-world/2"
+
+
+def world_version(world: int | None = None) -> str:
+    """The name a card records for a world version (None: the shipped :data:`generator.demo.world.WORLD`)."""
+    return f"mkbench-demo-world/{check_world(world)}"
+
+
+WORLD_VERSION = world_version(WORLD)
 
 
 def _rel(path: Path, root: Path) -> str:
@@ -27,10 +36,11 @@ def _rel(path: Path, root: Path) -> str:
         return str(path)
 
 
-def evaluate_shipped(config: str | Path, weights: str | Path, n_images: int = 600, seed: int = HELDOUT_SEED) -> dict:
-    """Zero-shot top-1 of shipped weights loaded by the real open_clip path on fresh held-out images."""
+def evaluate_shipped(config: str | Path, weights: str | Path, n_images: int = 600, seed: int = HELDOUT_SEED,
+                     world: int | None = None) -> dict:
+    """Zero-shot top-1 of shipped weights loaded by the real open_clip path on fresh held-out images of ``world``."""
     model, tokenizer = load_model(config, weights)
-    return zero_shot_accuracy(model, tokenizer, build_pool(n_images, seed, HELDOUT_STREAM))
+    return zero_shot_accuracy(model, tokenizer, build_pool(n_images, seed, HELDOUT_STREAM, world=world))
 
 
 def measure_precision(spec: TrainSpec, pool: Pool, steps: int = 5) -> dict:
@@ -64,7 +74,7 @@ def train_and_ship(spec: TrainSpec, out_dir: str | Path, model_name: str, pool: 
     weights = out / f"{model_name}.safetensors"
     save_weights(model, weights)
     t_eval = time.perf_counter()
-    acc = evaluate_shipped(spec.config, weights, spec.eval_images)
+    acc = evaluate_shipped(spec.config, weights, spec.eval_images, world=spec.world)
     t_eval = time.perf_counter() - t_eval
     losses = record["losses"]
     tail = losses[-20:]
@@ -79,7 +89,7 @@ def train_and_ship(spec: TrainSpec, out_dir: str | Path, model_name: str, pool: 
         "weights_dtype": "float16",
         "n_params": record["n_params"],
         "pretraining_data": f"demo world, {spec.n_images:,} images",  # read by registry.models.card_pretraining_data
-        "data": {"world": WORLD_VERSION, "stream": "train", "data_seed": spec.data_seed, "n_images": spec.n_images,
+        "data": {"world": world_version(spec.world), "stream": "train", "data_seed": spec.data_seed, "n_images": spec.n_images,
                  "images_seen": spec.steps * spec.batch_size,
                  "captions": "class phrase + 0-3 part phrases with colours, re-drawn at every use (generator/demo/captions.py)",
                  "recipe_mix": {"caption": spec.mix[0], "parts_without_class": spec.mix[1],

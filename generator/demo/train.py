@@ -41,7 +41,7 @@ import numpy as np
 import torch
 
 from .captions import TEMPLATES, caption, part_caption, part_phrase
-from .render import IMAGE_SIZE, render_indexed
+from .render import IMAGE_SIZE, check_world, render_indexed
 from .world import CLASS_NAMES
 
 TRAIN_STREAM = "train"
@@ -77,6 +77,7 @@ class TrainSpec:
     threads: int = 1
     attention: str = "math"    # scaled-dot-product kernel for training: "math" or "default" (torch's choice)
     monitor_every: int = 0     # log zero-shot accuracy on 120 monitoring images (stream "monitor") every N steps
+    world: int | None = None   # demo world version (None: the shipped generator.demo.world.WORLD)
 
     @property
     def name(self) -> str:
@@ -128,52 +129,60 @@ class Pool:
     parts: list[tuple[str, ...]]
     masks: np.ndarray | None = None          # uint8 (N, S, S) part index per pixel (world.PART_INDEX), 0 background
     colours: list[dict[str, str]] | None = None  # per image: visible part -> colour name
+    patterns: list[dict[str, tuple[str, str]]] | None = None  # world 3, per image: part -> (pattern, second colour)
 
     def __getitem__(self, sl: slice) -> "Pool":
         return Pool(self.images[sl], self.labels[sl], self.parts[sl],
                     None if self.masks is None else self.masks[sl],
-                    None if self.colours is None else self.colours[sl])
+                    None if self.colours is None else self.colours[sl],
+                    None if self.patterns is None else self.patterns[sl])
 
 
-def _encode_parts(parts, colours) -> str:
-    return "|".join(f"{p}={colours.get(p, '')}" for p in parts)
+def _encode_parts(parts, colours, patterns=None) -> str:
+    patterns = patterns or {}
+    return "|".join(f"{p}={colours.get(p, '')}" + ("={}={}".format(*patterns[p]) if p in patterns else "")
+                    for p in parts)
 
 
-def _decode_parts(text: str) -> tuple[tuple[str, ...], dict[str, str]]:
-    items = [t.split("=", 1) for t in text.split("|")] if text else []
-    return tuple(p for p, _ in items), {p: c for p, c in items if c}
+def _decode_parts(text: str) -> tuple[tuple[str, ...], dict[str, str], dict[str, tuple[str, str]]]:
+    items = [t.split("=") for t in text.split("|")] if text else []
+    return (tuple(t[0] for t in items), {t[0]: t[1] for t in items if t[1]},
+            {t[0]: (t[2], t[3]) for t in items if len(t) == 4})
 
 
 def build_pool(n: int, seed: int, stream: str = TRAIN_STREAM, size: int = IMAGE_SIZE,
-               cache_dir: str | Path | None = None) -> Pool:
-    """The first ``n`` images of a stream (class-balanced, deterministic). With ``cache_dir``, the pool is kept in
-    ``<cache_dir>/<stream>-<seed>-<n>-<size>-<world hash>.npz`` and reused (rendering 40k images takes minutes)."""
+               cache_dir: str | Path | None = None, world: int | None = None) -> Pool:
+    """The first ``n`` images of a stream of world version ``world`` (class-balanced, deterministic). With
+    ``cache_dir``, the pool is kept in ``<cache_dir>/<stream>-<seed>-<n>-<size>-w<world>-<world hash>.npz`` and
+    reused (rendering 40k images takes minutes)."""
+    world = check_world(world)
     cache = None
     if cache_dir is not None:
-        cache = Path(cache_dir) / f"{stream}-{seed}-{n}-{size}-{world_hash()}.npz"
+        cache = Path(cache_dir) / f"{stream}-{seed}-{n}-{size}-w{world}-{world_hash()}.npz"
         if cache.is_file():
             z = np.load(cache, allow_pickle=False)
             decoded = [_decode_parts(p) for p in z["parts"].tolist()]
             return Pool(torch.from_numpy(z["images"]), torch.from_numpy(z["labels"]), [d[0] for d in decoded],
-                        z["masks"], [d[1] for d in decoded])
+                        z["masks"], [d[1] for d in decoded], [d[2] for d in decoded])
     images = np.empty((n, size, size, 3), np.uint8)
     masks = np.empty((n, size, size), np.uint8)
     labels = np.empty(n, np.int64)
-    parts, colours = [], []
+    parts, colours, patterns = [], [], []
     for i in range(n):
-        s = render_indexed(stream, seed, i, CLASS_NAMES, size)
+        s = render_indexed(stream, seed, i, CLASS_NAMES, size, world=world)
         images[i] = s.image
         masks[i] = s.mask
         labels[i] = i % len(CLASS_NAMES)
         parts.append(s.parts)
         colours.append(dict(s.colours))
+        patterns.append(dict(s.patterns))
     pool = Pool(torch.from_numpy(images).permute(0, 3, 1, 2).contiguous(), torch.from_numpy(labels), parts, masks,
-                colours)
+                colours, patterns)
     if cache is not None:
         cache.parent.mkdir(parents=True, exist_ok=True)
         tmp = cache.with_suffix(".tmp.npz")
         np.savez(tmp, images=pool.images.numpy(), labels=pool.labels.numpy(), masks=masks,
-                 parts=np.array([_encode_parts(p, c) for p, c in zip(parts, colours)]))
+                 parts=np.array([_encode_parts(p, c, q) for p, c, q in zip(parts, colours, patterns)]))
         tmp.replace(cache)
     return pool
 
@@ -209,6 +218,7 @@ def draw_sample(pool: Pool, i: int, rng: np.random.Generator, mix=(0.40, 0.25, 0
 
     cls = CLASS_NAMES[int(pool.labels[i])]
     parts, colours = pool.parts[i], (pool.colours[i] if pool.colours is not None else {})
+    patterns = pool.patterns[i] if pool.patterns is not None else {}
     kind = SAMPLE_KINDS[int(rng.choice(3, p=np.asarray(mix, float) / sum(mix)))]
     if kind == "prompted" and pool.masks is not None:
         big = [p for p in parts if int((pool.masks[i] == PART_INDEX[p]).sum()) >= MIN_PROMPT_PIXELS]
@@ -217,13 +227,15 @@ def draw_sample(pool: Pool, i: int, rng: np.random.Generator, mix=(0.40, 0.25, 0
             prompt = PROMPT_KINDS[int(rng.integers(len(PROMPT_KINDS)))]
             img = pool.images[i].permute(1, 2, 0).numpy()
             out = prompted_image(img, pool.masks[i] == PART_INDEX[part], prompt)
-            return out, part_phrase(cls, part, rng, colours), {"kind": kind, "part": part, "prompt": prompt}
+            return out, part_phrase(cls, part, rng, colours, patterns), {"kind": kind, "part": part, "prompt": prompt}
         kind = "caption"
     elif kind == "prompted":
         kind = "caption"
     if kind == "parts" and parts:
-        return None, part_caption(cls, parts, rng, colours=colours), {"kind": kind, "part": None, "prompt": None}
-    return None, caption(cls, parts, rng, colours=colours), {"kind": "caption", "part": None, "prompt": None}
+        return None, part_caption(cls, parts, rng, colours=colours, patterns=patterns), {"kind": kind, "part": None,
+                                                                                         "prompt": None}
+    return None, caption(cls, parts, rng, colours=colours, patterns=patterns), {"kind": "caption", "part": None,
+                                                                                "prompt": None}
 
 
 def draw_batch(pool: Pool, idx, rng: np.random.Generator, mix=(0.40, 0.25, 0.35)):
@@ -303,7 +315,7 @@ def train(spec: TrainSpec, pool: Pool | None = None, log: Callable[[str], None] 
     tokenizer = open_clip.get_tokenizer(name)
     t0 = time.perf_counter()
     if pool is None or len(pool.labels) < spec.n_images:
-        pool = build_pool(spec.n_images, spec.data_seed)
+        pool = build_pool(spec.n_images, spec.data_seed, world=spec.world)
     elif len(pool.labels) > spec.n_images:
         pool = pool[:spec.n_images]
     t_data = time.perf_counter() - t0
@@ -313,7 +325,7 @@ def train(spec: TrainSpec, pool: Pool | None = None, log: Callable[[str], None] 
     gen = torch.Generator().manual_seed(spec.seed)
     cap_rng = np.random.default_rng(np.random.SeedSequence([spec.seed, 7]))
     losses, monitor = [], []
-    mon_pool = build_pool(120, spec.seed, MONITOR_STREAM) if spec.monitor_every else None
+    mon_pool = build_pool(120, spec.seed, MONITOR_STREAM, world=spec.world) if spec.monitor_every else None
     model.train()
     t1 = time.perf_counter()
     kernel = _attention_kernel(spec.attention)

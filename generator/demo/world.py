@@ -9,6 +9,13 @@ World 2 (``mkbench-demo-world/2``, issue 8) carries information *inside* each cl
   longer identifies a part (a red patch may be a roof, a cap, fins, a sail, a hull ...);
 * **optional parts**: some parts are absent from some images (``Placed.absent`` = probability), and then absent
   from the mask and from every caption (a snowman without its hat, a rocket without its flame);
+* world 3 (``mkbench-demo-world/3``; the renderer's ``world=3``) keeps these classes, parts, palettes and phrases and
+  makes raw pixel colour stop identifying a part *within* an image (issue 8 item 1): every part whose fill is plain
+  (:attr:`Placed.patterned`) draws a two-colour pattern per image (solid, striped, spotted or checked,
+  :data:`PATTERN_WORDS`), named in captions ("a red and white striped door"); parts of one image share colours (a
+  part reuses a colour already drawn when it can take it, and a pattern's second colour is often another part's);
+  a brightness ramp shades the object; background clutter uses the same palette and patterns. A part is then told
+  by its shape, position and pattern, not its colour;
 * every rule of the first world holds (checked in ``tests/demo/test_demo_world.py``): every class has 3 or more
   parts; some parts are *shared* by two classes (``wheel``: car and bus; ``window``: house and bus; ``roof``:
   house and lighthouse; ``grass``: mushroom and flower); colour alone does not separate parts (the three snowballs
@@ -35,6 +42,14 @@ COLOURS: dict[str, RGB] = {
     "black": (30, 30, 34), "grey": (140, 140, 148), "brown": (116, 72, 42), "beige": (226, 208, 168),
     "pale blue": (150, 200, 240), "tan": (216, 166, 96),
 }
+# World versions (``mkbench-demo-world/<n>``). World 2: per-image part colours, optional parts. World 3 adds, so that
+# raw pixel colour stops identifying a part within an image (issue 8 item 1): two-colour part patterns named in
+# captions, colours shared between parts of one image, shading, and background clutter in the same palette
+# (generator.demo.render). WORLD is the version of the shipped dataset and family.
+WORLDS: tuple[int, ...] = (2, 3)
+WORLD = 2
+# World 3 patterns -> the word captions use ("a red and white striped triangular roof"); "solid" has no word.
+PATTERN_WORDS: dict[str, str] = {"striped": "striped", "spotted": "spotted", "checked": "checked"}
 FRAME: RGB = (250, 250, 250)
 HUB: RGB = (165, 165, 170)
 DARK: RGB = (28, 28, 30)
@@ -48,8 +63,12 @@ class PartKind:
     coloured: tuple[str, ...]   # phrases with a "{colour}" slot
     plain: tuple[str, ...] = ()  # phrases without a colour
 
-    def phrases(self, colour: str | None) -> tuple[str, ...]:
-        """Every phrase for a part of this colour (``None``: the plain ones only)."""
+    def phrases(self, colour: str | None, pattern: str | None = None, second: str | None = None) -> tuple[str, ...]:
+        """Every phrase for a part of this colour (``None``: the plain ones only); world 3: with a two-colour
+        ``pattern`` (a key of :data:`PATTERN_WORDS` other than "solid") and its ``second`` colour, the colour slot
+        reads "red and white striped"."""
+        if colour and pattern and pattern != "solid" and second:
+            colour = f"{colour} and {second} {PATTERN_WORDS[pattern]}"
         col = tuple(_AN.sub("an ", t.format(colour=colour)) for t in self.coloured) if colour else ()
         return col + self.plain
 
@@ -80,8 +99,14 @@ class Placed:
     def colour_choices(self) -> tuple[str, ...]:
         return self.colours
 
-    def phrases(self, colour: str | None) -> tuple[str, ...]:
-        return self.kind.phrases(colour)
+    def phrases(self, colour: str | None, pattern: str | None = None, second: str | None = None) -> tuple[str, ...]:
+        return self.kind.phrases(colour, pattern, second)
+
+    @property
+    def patterned(self) -> bool:
+        """World 3: whether this part draws a two-colour pattern per image (a plain-textured part with a coloured
+        phrase whose fill is visible, i.e. not entirely covered by fixed-colour details)."""
+        return self.texture == "solid" and bool(self.kind.coloured) and any(p.colour is None for p in self.prims)
 
 
 @dataclass(frozen=True)

@@ -28,13 +28,15 @@ def generator(kind: str):
 
 
 @generator("demo")
-def demo_world(folder: Path, per_class: int = 20, seed: int = 0, size: int | None = None) -> None:
+def demo_world(folder: Path, per_class: int = 20, seed: int = 0, size: int | None = None,
+               world: int | None = None) -> None:
     """The synthetic world of :mod:`generator.demo` with its ground-truth part masks
     (:func:`generator.demo.dataset.write_dataset`): a smaller ``per_class`` gives a subset of a larger one."""
     from generator.demo.dataset import write_dataset
     from generator.demo.render import IMAGE_SIZE
 
-    write_dataset(folder, per_class=int(per_class), seed=int(seed), size=int(size or IMAGE_SIZE))
+    write_dataset(folder, per_class=int(per_class), seed=int(seed), size=int(size or IMAGE_SIZE),
+                  world=None if world is None else int(world))
 
 
 def ensure_dataset(folder, spec: dict | None, log: Callable[[str], None] = lambda m: None) -> bool:
