@@ -87,6 +87,48 @@ def check_evaluations(summary, images) -> list[str]:
         for base, v in (getattr(m, "sanity", None) or {}).items():
             if v.get("passes") != all(x.get("passes") for x in v.get("metrics", {}).values()):
                 problems.append(f"method {name}: sanity verdict {base} disagrees with its metrics")
+    return problems + check_random_weights(summary, images) + check_augmentation(summary.augmentation)
+
+
+def check_random_weights(summary, images) -> list[str]:
+    """The random-weights baseline (schema 1.4): only a trained model has one; each image's MI is the first point of
+    its curve; a verdict needs the evaluation record to say the baseline ran."""
+    problems = []
+    rw = [(r.image, m.baselines["random_weights"]) for r in images for m in r.methods.values()
+          if (getattr(m, "baselines", None) or {}).get("random_weights")]
+    ran = bool((summary.evaluation or {}).get("random_weights"))
+    if summary.untrained and (rw or ran):
+        problems.append("a random-weights run (untrained) holds a random-weights baseline; it has no random twin")
+    bad = [im for im, b in rw if not b.get("curve") or not math.isclose(b.get("mi", math.nan), b["curve"][0],
+                                                                        abs_tol=1e-6)]
+    if bad:
+        problems.append(f"{len(bad)} random-weights baselines in images.jsonl: MI is not the first point of the "
+                        f"curve, e.g. {bad[0]}")
+    if any("random_weights" in (getattr(m, "sanity", None) or {}) for m in summary.methods.values()) and not ran:
+        problems.append("a random-weights sanity verdict without summary.evaluation.random_weights")
+    return problems
+
+
+def check_augmentation(aug) -> list[str]:
+    """Table 2's intervals (schema 1.4): by image and by class for base_top1, augmented_top1 (each holds its point,
+    which is the stored top-1) and their paired difference ``delta`` (its point is the stored delta)."""
+    ivs = (aug or {}).get("intervals")
+    if not aug or ivs is None:
+        return []
+    problems = []
+    for metric, key in (("base_top1", "mean"), ("augmented_top1", "mean"), ("delta", "diff")):
+        for unit in ("image", "class"):
+            iv = (ivs.get(metric) or {}).get(unit)
+            if not isinstance(iv, dict):
+                problems.append(f"augmentation: no {unit} interval for {metric}")
+                continue
+            lo, mid, hi = (float(iv.get(k, math.nan)) for k in ("lo", key, "hi"))
+            if iv.get("unit") != unit:
+                problems.append(f"augmentation: interval {metric}/{unit} names unit {iv.get('unit')!r}")
+            if not math.isclose(mid, float(aug.get(metric, math.nan)), abs_tol=1e-6):
+                problems.append(f"augmentation: interval {metric}/{unit} is about {mid}, not the stored {aug.get(metric)}")
+            if all(map(math.isfinite, (lo, mid, hi))) and not (lo - 1e-9 <= mid <= hi + 1e-9):
+                problems.append(f"augmentation: interval {metric}/{unit} [{lo}, {hi}] does not hold {mid}")
     return problems
 
 

@@ -17,6 +17,10 @@ labels; its numbers are not zero-shot accuracies in the usual sense and are mark
   evaluation images labelled c or one of its neighbours; otherwise c is "overly discriminative" and gets none. The
   decisions are taken per class independently, then all kept augmentations are applied together.
   ``augmented_all_top1`` (every class augmented, no rule) is stored too, so the effect of the rule is visible.
+* **Intervals** (:func:`intervals`): 95 % percentile-bootstrap intervals of the base and augmented top-1 and of
+  their paired difference (augmented - base over the same images), resampled by image and by class
+  (:mod:`generator.evaluation.bootstrap`). They hold the evaluation images as a sample; the transductive choices
+  above (neighbours, extras, the rule) are taken once on all images and not redone per resample.
 
 Torch-free: embeddings in (L2-normalised numpy arrays), accuracies out.
 """
@@ -27,6 +31,8 @@ from dataclasses import dataclass
 from typing import Sequence
 
 import numpy as np
+
+from generator.evaluation import bootstrap
 
 PROMPT = "how can you identify a {c}. Distinctive and physical features describing it is {d}"
 RULE = ("a class keeps the extra descriptors only if they do not lower the top-1 over the evaluation images "
@@ -88,6 +94,8 @@ class Augmentation:
     augmented_all_top1: float
     augmented: list[bool]            # per class: kept its extra descriptors
     n_extra: list[int]               # per class: number of extra descriptors found
+    base_correct: np.ndarray | None = None        # per image: 100 / 0 (the means are the top-1 values)
+    augmented_correct: np.ndarray | None = None
 
     def to_dict(self, classnames: Sequence[str] | None = None, per_neighbour: int = 5) -> dict:
         skipped = [i for i, (a, n) in enumerate(zip(self.augmented, self.n_extra)) if n and not a]
@@ -97,6 +105,24 @@ class Augmentation:
                 "n_classes_augmented": int(sum(self.augmented)),
                 "n_classes_with_extra": int(sum(1 for n in self.n_extra if n)),
                 "overly_discriminative": [classnames[i] if classnames else i for i in skipped]}
+
+
+def _correct(scores: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    return np.where(scores.argmax(axis=1) == labels, 100.0, 0.0) if len(labels) else np.zeros(0)
+
+
+def intervals(result: "Augmentation", labels: Sequence[int], n_boot: int = bootstrap.N_BOOT,
+              level: float = bootstrap.LEVEL, seed: int = 0) -> dict:
+    """{"base_top1" | "augmented_top1": {"image": interval, "class": interval}, "delta": {"image": paired
+    difference, "class": paired difference}} of a :func:`run` result (per-image 100 / 0 correctness; the class of
+    an image is its label)."""
+    groups = np.asarray(labels)
+    out = {name: bootstrap.both_units(v, groups, n_boot, level, seed)
+           for name, v in (("base_top1", result.base_correct), ("augmented_top1", result.augmented_correct))}
+    out["delta"] = {unit: bootstrap.paired_difference(result.augmented_correct, result.base_correct,
+                                                      None if unit == "image" else groups, n_boot, level, seed)
+                    for unit in bootstrap.UNITS}
+    return out
 
 
 def decide(base_sums: np.ndarray, base_counts: np.ndarray, extra_sums: np.ndarray, extra_counts: np.ndarray,
@@ -127,8 +153,9 @@ def run(image_embeds: np.ndarray, labels: Sequence[int], base_desc: Sequence[np.
     base = bs / np.maximum(bc, 1)
     augmented = (bs + es * kept) / np.maximum(bc + ec * kept, 1)
     everything = (bs + es) / np.maximum(bc + ec, 1)
-    return Augmentation(_top1(base, y), _top1(augmented, y), _top1(everything, y), keep, [int(n) for n in ec])
+    return Augmentation(_top1(base, y), _top1(augmented, y), _top1(everything, y), keep, [int(n) for n in ec],
+                        _correct(base, y), _correct(augmented, y))
 
 
 __all__ = ["PROMPT", "RULE", "prompt", "nearest_classes", "neighbour_concepts", "class_sums", "decide", "run",
-           "Augmentation"]
+           "intervals", "Augmentation"]

@@ -13,9 +13,14 @@ Each baseline replaces one ingredient of the explanation by chance and is scored
 * ``shuffled_class`` (the text side): D_v is kept and D_y is taken from another class, π(ŷ), with π a fixed
   random derangement of the classes (seeded); the mutual knowledge with the predicted class must exceed that with
   an unrelated class.
-* randomised weights: the same model with random weights (``--pretrained none``, or the suite flag
-  ``sanity_random_weights``) is an ordinary run whose numbers the reproduction report and the site set beside the
-  trained model's (:func:`verdict` on the two runs' per-image values).
+* ``random_weights`` (the model-randomisation test of Adebayo et al., NeurIPS 2018, within the run): the same
+  architecture re-initialised with random weights (seeded by the run's seed) explains the **same images** with the
+  same method settings; its explanation (its part map, its region order, its D_v) is then scored exactly as the
+  method's: the regions by deletion / insertion / AccDrop / AccInc **with the trained model** (its prediction ŷ and
+  class embeddings), and its D_v by MI / AUC against the trained model's D_y of ŷ. An explanation that reflects
+  what the trained model learned must beat the one of a network that learned nothing (:func:`random_weights_text`;
+  the runner, :mod:`generator.runner.evaluations`, builds the random model and its text side once per run).
+  A separate ``--pretrained none`` run remains possible; the reproduction report compares it unpaired.
 
 The verdict of a baseline (:func:`verdict`) is the paired difference method - baseline over the same images with a
 bootstrap interval resampled by class (:mod:`generator.evaluation.bootstrap`); the method *passes* when the whole
@@ -32,10 +37,13 @@ from generator.method.mutual_information import mi_curve, mutual_information
 
 TEXT_BASELINES = ("random_descriptors", "shuffled_class")
 REGION_BASELINES = ("random_parts",)
+WEIGHT_BASELINES = ("random_weights",)     # both: regions scored for quality, D_v for MI / AUC
 # baseline -> the metrics it is compared on (name in the method's results, lower is better?)
 COMPARED_ON = {"random_parts": {"deletion": True, "insertion": False, "acc_drop": True, "acc_inc": False},
                "random_descriptors": {"auc": False, "mi": False},
-               "shuffled_class": {"auc": False, "mi": False}}
+               "shuffled_class": {"auc": False, "mi": False},
+               "random_weights": {"deletion": True, "insertion": False, "acc_drop": True, "acc_inc": False,
+                                  "auc": False, "mi": False}}
 
 
 def random_part_map(part_map: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -80,6 +88,17 @@ def text_baselines(vision: Sequence[int], language_of: Sequence[Sequence[int]], 
     return out
 
 
+def random_weights_text(random_vision: Sequence[int], random_language: Sequence[int], language: Sequence[int],
+                        random_prediction: int, prediction: int) -> dict:
+    """The text side of the random-weights baseline for one image and part method: MI and MI curve of the random
+    model's D_v against the trained model's D_y of its prediction (scored like the method), the random model's own
+    MI (its D_v against its own D_y, for information) and whether both predicted the same class."""
+    x = [int(d) for d in random_vision]
+    return {"mi": mutual_information(x, list(language)), "curve": mi_curve(x, list(language)),
+            "own_mi": mutual_information(x, [int(d) for d in random_language]),
+            "same_prediction": bool(int(random_prediction) == int(prediction))}
+
+
 def verdict(method: np.ndarray, baseline: np.ndarray, groups: np.ndarray | None, lower_is_better: bool,
             n_boot: int = 1000, level: float = 0.95, seed: int = 0) -> dict:
     """Paired difference method - baseline with a bootstrap interval (by class when ``groups`` is given);
@@ -89,5 +108,5 @@ def verdict(method: np.ndarray, baseline: np.ndarray, groups: np.ndarray | None,
     return {**d, "lower_is_better": lower_is_better, "passes": bool(better)}
 
 
-__all__ = ["random_part_map", "derangement", "text_baselines", "verdict", "COMPARED_ON", "TEXT_BASELINES",
-           "REGION_BASELINES"]
+__all__ = ["random_part_map", "derangement", "text_baselines", "random_weights_text", "verdict", "COMPARED_ON",
+           "TEXT_BASELINES", "REGION_BASELINES", "WEIGHT_BASELINES"]

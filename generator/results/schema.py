@@ -26,6 +26,16 @@ Migration: none needed; 1.0-1.2 files validate and read with ``controls`` = None
 ``augmentation``. Migration: none needed to read 1.0/1.1 files (the fields are None); to get the new fields,
 rerun ``mkbench compute``/``run`` on the same folder: shards of 1.x are reused and merged again, but their images
 keep ``quality``/``baselines`` None until their class is recomputed (delete ``OUT/.shards`` to recompute all).
+1.4.0 adds, all optional: the paired random-weights baseline (docs/method.md E10) ``MethodImageResult.baselines
+["random_weights"]`` (the quality fields of the random twin's regions scored with the trained model, ``mi`` /
+``curve`` against the trained D_y, ``own_mi``, ``same_prediction``), its aggregates in ``MethodClassResult`` /
+``MethodSummary.baselines``, its verdict ``MethodSummary.sanity["random_weights"]`` and
+``Summary.evaluation["random_weights" | "random_weights_init" | "random_weights_forward_images"]``; and Table 2's
+intervals ``Summary.augmentation["intervals"]`` (base_top1 / augmented_top1 by image and by class, the paired
+``delta``). Migration: none needed to read 1.0-1.3 files (the fields are absent). The evaluation settings gained
+``random_weights`` (it enters the run configuration), so a rerun of ``mkbench run``/``compute`` on a 1.3 folder
+recomputes its classes (new unit keys) and writes the new fields; ``mkbench compute --no-random-weights`` skips the
+baseline (and then still recomputes: the setting is part of the configuration).
 """
 from __future__ import annotations
 
@@ -33,7 +43,7 @@ from typing import Optional
 
 from pydantic import BaseModel, ConfigDict, Field
 
-SCHEMA_VERSION = "1.3.0"
+SCHEMA_VERSION = "1.4.0"
 
 
 class _Model(BaseModel):
@@ -80,7 +90,8 @@ class MethodImageResult(_Model):
         "None when the image has no region or the evaluation was off")
     baselines: Optional[dict] = Field(
         default=None, description="sanity baselines of this image (generator.evaluation.baselines): random_parts "
-        "(quality fields), random_descriptors and shuffled_class ({mi, curve})")
+        "(quality fields), random_descriptors and shuffled_class ({mi, curve}); schema 1.4: random_weights (quality "
+        "fields of the random twin's regions scored with the trained model, mi, curve, own_mi, same_prediction)")
 
 
 class ImageRecord(_Model):
@@ -120,7 +131,8 @@ class MethodClassResult(_Model):
     quality: Optional[dict] = Field(default=None, description="mean quality metrics and curves over the images with "
                                     "regions: n_images, n_without_regions, deletion, insertion, acc_drop, acc_inc, curves")
     baselines: Optional[dict] = Field(default=None, description="baseline aggregates: random_parts (as quality), "
-                                      "random_descriptors / shuffled_class {mi, auc, n_images}")
+                                      "random_descriptors / shuffled_class {mi, auc, n_images}; random_weights (as "
+                                      "quality, plus mi, auc, n_images_text, own_mi, same_prediction; schema 1.4)")
     intervals: Optional[dict] = Field(default=None, description="bootstrap intervals {metric: {unit: {mean, lo, hi, unit, n_units, n_boot, level, seed}}}, "
         "unit = image or class (generator.evaluation.bootstrap)")
 
@@ -218,7 +230,8 @@ class Summary(_Model):
         "evaluations ran, and their measured cost (forward_images, seconds)")
     augmentation: Optional[dict] = Field(
         default=None, description="descriptor augmentation (paper Table 2, transductive; "
-        "generator.evaluation.augmentation): base and augmented top-1, rule, classes augmented")
+        "generator.evaluation.augmentation): base and augmented top-1, rule, classes augmented; schema 1.4: "
+        "intervals {base_top1, augmented_top1: {image, class}, delta: {image, class} paired differences}")
 
 
 def schema_major(version: str) -> int:

@@ -6,7 +6,11 @@ sanity verdicts; :mod:`generator.evaluation.bootstrap`) written into ``classes.j
 
 Forward passes per image and part method: 2 L for the quality curves and 2 L more for the random-parts baseline
 (L = the image's regions), plus one pass of the fully blurred image per image (shared by both); all states of a
-class batch are encoded in chunks of the run's batch size.
+class batch are encoded in chunks of the run's batch size. The random-weights baseline (on by default for a
+trained model, ``EvalConfig.random_weights``) adds the random model's own explanation of the class batch (1 + 3 L'
+passes per image and part method through the random network, L' its parts; counted apart as
+``random_weights_forward_images``) and 2 L' passes per image and part method of the trained model to score it; the
+random model and its text side are built once per run (:func:`random_engine`).
 """
 from __future__ import annotations
 
@@ -28,6 +32,7 @@ class EvalConfig:
     quality: bool = True
     random_parts: bool = True
     text_baselines: bool = True
+    random_weights: bool = True      # the same architecture with random weights explains the same images (E10)
     augmentation: bool = True
     augmentation_per_neighbour: int = 5
     protocol: q.QualityProtocol = field(default_factory=q.QualityProtocol)
@@ -62,13 +67,90 @@ def run_evaluations(p, unit, eng, raw: np.ndarray, explanations) -> Optional[Bat
         return None
     req, start = p.request, time.perf_counter()
     counter: dict = {}
+    random_expl = None
+    if ev.random_weights and not p.spec.untrained and explanations:
+        random_expl = random_explanations(p, unit, raw, counter)
+    rw_seconds = time.perf_counter() - start
     out = BatchEvaluations(evaluate_batch(
         eng.loaded.model, raw, explanations, [unit.class_index] * len(explanations), eng.bank.class_embeds,
         eng.bank.language, len(eng.bank.descriptors), p.cfg, req.seed, unit.class_index,
-        lambda r: eng.pre.normalize(r, req.device), req.device, req.batch_size, ev, counter))
+        lambda r: eng.pre.normalize(r, req.device), req.device, req.batch_size, ev, counter, random_expl))
     out.cost = {"forward_images": int(counter.get("forward_images", 0)), "images": len(explanations),
                 "seconds": time.perf_counter() - start}
+    if random_expl is not None:
+        out.cost.update(random_weights_forward_images=int(counter.get("random_weights_forward_images", 0)),
+                        random_weights_explain_seconds=rw_seconds,
+                        random_weights_score_forward_images=int(counter.get("random_weights_score_images", 0)))
     return out
+
+
+_RANDOM: dict = {}   # the random-weights twin this process holds: {"model": (key, loaded), "bank": (key, bank)}
+
+
+def random_engine(p):
+    """(LoadedModel, TextBank, Preprocess) of ``p.spec``'s architecture with random weights, seeded by the run's
+    seed (:func:`generator.registry.models.load_model` with ``pretrained = none``), built once per process and
+    run: the text side is encoded (and cached under OUT/.cache/text) like any model's."""
+    from dataclasses import replace
+
+    from generator.registry import datasets as ds_registry
+    from generator.registry import models as model_registry
+    from generator.runner.device import apply_precision
+    from generator.runner.textbank import build_text_bank
+
+    req = p.request
+    spec = replace(p.spec, pretrained=model_registry.UNTRAINED, paper_key=None)
+    mkey = (spec, req.device, req.seed)
+    if _RANDOM.get("model", (None,))[0] != mkey:
+        _RANDOM.clear()
+        loaded = model_registry.load_model(spec, device=req.device, seed=req.seed)
+        apply_precision(loaded, req.device, req.precision)
+        _RANDOM["model"] = (mkey, loaded)
+    loaded = _RANDOM["model"][1]
+    bkey = (p.dataset.name, tuple(p.dataset.classnames), tuple(p.templates), p.pool.sha256, p.cfg)
+    if _RANDOM.get("bank", (None,))[0] != bkey:
+        from pathlib import Path
+
+        bank = build_text_bank(loaded, p.dataset.classnames, p.templates, p.pool.descriptors, p.cfg,
+                               device=req.device, cache_dir=req.text_cache or Path(req.out) / ".cache" / "text",
+                               batch_size=max(req.batch_size, 256))
+        _RANDOM["bank"] = (bkey, bank)
+    return loaded, _RANDOM["bank"][1], ds_registry.Preprocess(loaded.image_size, loaded.mean, loaded.std)
+
+
+def random_explanations(p, unit, raw: np.ndarray, counter: dict):
+    """The random-weights twin's explanations of the class batch ``raw`` (same method settings and seed), or None
+    when the method cannot explain it with random features (said on the progress line); its image forward passes
+    are added to ``counter["random_weights_forward_images"]``."""
+    import torch
+
+    from generator.method.explain import explain_batch
+    from generator.runner import loading
+
+    req = p.request
+    loaded, bank, pre = random_engine(p)
+    model = loaded.model
+    had, inner = "encode_image" in vars(model), model.encode_image      # an autocast wrapper stays in place
+
+    def encode_image(images, *args, **kwargs):
+        counter["random_weights_forward_images"] = counter.get("random_weights_forward_images", 0) + int(images.shape[0])
+        return inner(images, *args, **kwargs)
+
+    model.encode_image = encode_image
+    state = torch.random.get_rng_state()
+    torch.manual_seed(req.seed)
+    try:
+        images = loading.normalize(pre, raw, req.device)
+        return explain_batch(model, images, raw, bank, p.cfg, req.seed,
+                             normalize=lambda r: loading.normalize(pre, r, req.device), batch_size=req.batch_size)
+    except ValueError:
+        return None
+    finally:
+        if had:
+            model.encode_image = inner
+        else:
+            del model.encode_image
+        torch.random.set_rng_state(state)
 
 
 def evaluation_record(p, shards: Sequence[dict], size: Optional[int] = None) -> Optional[dict]:
@@ -81,10 +163,16 @@ def evaluation_record(p, shards: Sequence[dict], size: Optional[int] = None) -> 
     costs = [s["evaluation_cost"] for s in shards if s.get("evaluation_cost")]
     return {"protocol": ev.protocol.describe(size, p.cfg.n_parts), "quality": ev.quality,
             "random_parts": ev.random_parts, "text_baselines": ev.text_baselines, "augmentation": ev.augmentation,
+            "random_weights": bool(ev.random_weights and not p.spec.untrained),
+            "random_weights_init": None if p.spec.untrained or not ev.random_weights else
+            f"{p.spec.model} re-initialised by open_clip with torch seed {p.request.seed} (pretrained none)",
             "bootstrap": {"n_boot": ev.n_boot, "level": ev.level, "units": list(bootstrap.UNITS)},
             "passes_per_image": "1 (blurred image) + 2 L per part method (quality) + 2 L per part method "
-                                "(random parts), L = the image's regions",
+                                "(random parts) + 2 L' per part method (random weights, scored by the trained "
+                                "model), L = the image's regions, L' the random model's; plus the random model's "
+                                "own explanation (random_weights_forward_images)",
             "forward_images": int(sum(c["forward_images"] for c in costs)),
+            "random_weights_forward_images": int(sum(c.get("random_weights_forward_images", 0) for c in costs)),
             "images_counted": int(sum(c["images"] for c in costs))}
 
 
@@ -100,8 +188,11 @@ def _part_ids(part_map: np.ndarray) -> list[int]:
 
 def evaluate_batch(model, raw: np.ndarray, explanations, labels: Sequence[int], class_embeds, language,
                    n_descriptors: int, cfg, seed: int, class_index: int, normalize, device, batch_size: int,
-                   ev: EvalConfig = EvalConfig(), counter: Optional[dict] = None) -> list[dict]:
-    """Per image: {method: {"quality": dict | None, "baselines": dict}} for the class batch ``raw``."""
+                   ev: EvalConfig = EvalConfig(), counter: Optional[dict] = None,
+                   random_explanations: Optional[Sequence] = None) -> list[dict]:
+    """Per image: {method: {"quality": dict | None, "baselines": dict}} for the class batch ``raw``.
+    ``random_explanations``: the random-weights twin's explanations of the same images (the ``random_weights``
+    baseline: its regions are scored with ``model``, its D_v against this model's D_y); None: no such baseline."""
     from generator.method import features
 
     def encode(images: np.ndarray) -> np.ndarray:
@@ -130,6 +221,16 @@ def evaluate_batch(model, raw: np.ndarray, explanations, labels: Sequence[int], 
                 rng = np.random.default_rng([seed, class_index, i, mi, 2])
                 jobs.append(q.QualityJob(i, bl.random_part_map(m.part_map, rng), order))
                 where.append((i, method, "random_parts"))
+        for i, e in enumerate(explanations if random_explanations is not None else ()):
+            r = random_explanations[i].methods[method]
+            rec = out[i][method]
+            rec["baselines"]["random_weights"] = bl.random_weights_text(
+                r.vision, r.language, language_of[e.prediction], random_explanations[i].prediction, e.prediction)
+            if ev.quality:
+                order = q.region_order(_part_ids(r.part_map), r.part_similarity,
+                                       descriptor_similarity(r, cfg.importance_scale))
+                jobs.append(q.QualityJob(i, r.part_map, order))
+                where.append((i, method, "random_weights"))
     if jobs:
         results = q.batch_quality(raw, jobs, class_np, preds, labels, logits, encode, cfg.n_parts, ev.protocol,
                                   chunk=batch_size, counter=counter)
@@ -137,8 +238,13 @@ def evaluate_batch(model, raw: np.ndarray, explanations, labels: Sequence[int], 
             value = None if r is None else r.to_dict()
             if kind == "quality":
                 out[i][method]["quality"] = value
+            elif kind == "random_weights":      # text side already there; no region: quality fields absent
+                out[i][method]["baselines"][kind].update(value or {})
             else:
                 out[i][method]["baselines"][kind] = value
+        if counter is not None and random_explanations is not None:
+            counter["random_weights_score_images"] = counter.get("random_weights_score_images", 0) + sum(
+                2 * r.n_regions for (_, _, kind), r in zip(where, results) if kind == "random_weights" and r)
     return out
 
 
@@ -162,6 +268,13 @@ def aggregate_baselines(per_image: Sequence[Optional[dict]], curve_length: int) 
             out[name] = {"mi": c[0], "auc": float(np.mean(c)), "n_images": len(curves)}
     if any("random_parts" in b for b in have):
         out["random_parts"] = q.aggregate([b.get("random_parts") for b in have])
+    rw = [b["random_weights"] for b in have if b.get("random_weights")]
+    if rw:
+        c = mean_curve([r["curve"] for r in rw], length=max([curve_length] + [len(r["curve"]) for r in rw]))
+        out["random_weights"] = {**(q.aggregate([r if "curves" in r else None for r in rw]) or {"n_images": 0}),
+                                 "mi": c[0], "auc": float(np.mean(c)), "n_images_text": len(rw),
+                                 "own_mi": float(np.mean([r["own_mi"] for r in rw])),
+                                 "same_prediction": float(np.mean([r["same_prediction"] for r in rw]))}
     return out
 
 
@@ -294,7 +407,7 @@ def run_augmentation(p, shards: list[dict], engine=None, progress=lambda m: None
     if ev is None or not ev.augmentation:
         return None
     key = stable_hash({"config": p.run_config(), "units": [u.key for u in p.units], "prompt": aug.PROMPT,
-                       "per_neighbour": ev.augmentation_per_neighbour})
+                       "per_neighbour": ev.augmentation_per_neighbour, "intervals": 1})
     path = (Path(p.request.out) / ".cache" / "augmentation" / short_name(p.dataset.name) / short_name(p.spec.id)
             / f"{key}.json")
     try:
@@ -343,6 +456,7 @@ def run_augmentation(p, shards: list[dict], engine=None, progress=lambda m: None
     result = aug.run(np.concatenate(embeds), labels, base, more, neighbours)
     progress(f"descriptor augmentation: {len(texts)} prompts, {time.perf_counter() - start:.1f}s")
     out = {**result.to_dict(names, ev.augmentation_per_neighbour), "n_images": len(labels),
+           "intervals": aug.intervals(result, labels, ev.n_boot, ev.level, p.request.seed),
            "n_text_prompts": len(texts),
            "classes_without_descriptors": [n for n, o in zip(names, own) if not o]}
     write_json(path, out)

@@ -54,3 +54,34 @@ def test_no_extra_means_no_change():
     base = [unit([[1.0, 0.1]]), unit([[0.1, 1.0]])]
     r = aug.run(img, [0, 1], base, [np.zeros((0, 2)), np.zeros((0, 2))], np.array([[1], [0]]))
     assert r.base_top1 == r.augmented_top1 == r.augmented_all_top1 == 100.0 and r.augmented == [False, False]
+
+
+def test_intervals_of_base_augmented_and_their_paired_difference():
+    img = unit([[1.0, 0.2], [1.0, 0.3], [0.1, 1.0]])
+    labels = [0, 0, 1]
+    base = [unit([[-0.2, 1.0]]), unit([[0.2, 1.0]])]
+    r = aug.run(img, labels, base, [unit([[1.0, 0.0]]), unit([[1.0, 0.1]])], np.array([[1], [0]]))
+    assert list(r.base_correct) == [0, 0, 100] and list(r.augmented_correct) == [100, 100, 100]
+    iv = aug.intervals(r, labels, n_boot=500, seed=0)
+    assert iv["base_top1"]["image"]["mean"] == pytest.approx(r.base_top1) and iv["base_top1"]["class"]["n_units"] == 2
+    assert iv["augmented_top1"]["class"]["lo"] == iv["augmented_top1"]["class"]["hi"] == 100.0   # every image right
+    d = iv["delta"]
+    assert d["image"]["diff"] == pytest.approx(r.augmented_top1 - r.base_top1) and d["image"]["unit"] == "image"
+    # by class: class 0 gains 100 on both images, class 1 gains 0: a resample of classes gives 0, 66.7 or 100
+    assert d["class"]["unit"] == "class" and d["class"]["lo"] == pytest.approx(0.0) and d["class"]["hi"] == 100.0
+    assert 0.0 <= d["image"]["lo"] <= d["image"]["diff"] <= d["image"]["hi"] <= 100.0
+
+
+def test_validate_checks_the_table2_intervals():
+    from generator.commands.validate import check_augmentation
+
+    img = unit([[1.0, 0.2], [1.0, 0.3], [0.1, 1.0]])
+    r = aug.run(img, [0, 0, 1], [unit([[-0.2, 1.0]]), unit([[0.2, 1.0]])], [unit([[1.0, 0.0]]), np.zeros((0, 2))],
+                np.array([[1], [0]]))
+    stored = {**r.to_dict(["a", "b"]), "intervals": aug.intervals(r, [0, 0, 1], n_boot=100)}
+    assert check_augmentation(stored) == []
+    stored["intervals"]["delta"]["class"]["diff"] = 5.0
+    del stored["intervals"]["base_top1"]["image"]
+    problems = check_augmentation(stored)
+    assert any("no image interval for base_top1" in p for p in problems)
+    assert any("delta/class is about 5.0" in p for p in problems)

@@ -17,9 +17,22 @@ IMAGE_1_0 = {"image": "c/a.png", "label": "c", "prediction": "c", "correct": Tru
     "pca": {"vision": [], "language": [], "mutual": [], "mi": 0.0, "curve": [0.0], "ground_truth": None}}}
 
 
-def test_version_is_1_3():
-    assert SCHEMA_VERSION == "1.3.0" and schema_major(SCHEMA_VERSION) == 1   # 1.2: skipped images; 1.3: controls and evaluations
+def test_version_is_1_4():
+    assert SCHEMA_VERSION == "1.4.0" and schema_major(SCHEMA_VERSION) == 1   # 1.2: skipped images; 1.3: controls and evaluations; 1.4: random weights, Table 2 intervals
 
+
+def test_1_3_files_validate_without_the_1_4_fields():
+    from generator.commands.validate import check_augmentation, check_random_weights
+
+    s = read_summary_from(dict(SUMMARY_1_0, schema_version="1.3.0",
+                               augmentation={"base_top1": 50.0, "augmented_top1": 60.0, "delta": 10.0}))
+    assert check_augmentation(s.augmentation) == [] and check_random_weights(s, []) == []
+
+
+def read_summary_from(data):
+    from generator.results.schema import Summary
+
+    return Summary.model_validate(data)
 
 
 def test_1_0_files_read_without_the_evaluation_fields(tmp_path):

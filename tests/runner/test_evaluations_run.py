@@ -54,6 +54,9 @@ def test_run_stores_quality_baselines_intervals_and_protocol(run):
     assert summary.evaluation["forward_images"] > 0 and summary.evaluation["images_counted"] == 6
     a = summary.augmentation
     assert a["transductive"] and a["n_images"] == 6 and 0 <= a["base_top1"] <= 100 and "rule" in a
+    ivs = a["intervals"]                                     # Table 2's intervals, by image and by class
+    assert ivs["base_top1"]["class"]["n_units"] == 3 and ivs["augmented_top1"]["image"]["n_units"] == 6
+    assert ivs["delta"]["class"]["diff"] == pytest.approx(a["delta"]) and ivs["delta"]["image"]["unit"] == "image"
     assert "evaluations" in summary.config
     for c in classes:
         assert c.intervals["top1"]["image"]["n_units"] == c.n_images
@@ -85,3 +88,44 @@ def test_validate_accepts_the_run_and_catches_a_broken_interval(run, tmp_path):
     data["methods"]["pca"]["intervals"]["auc"]["image"]["lo"] = data["methods"]["pca"]["auc"] + 1.0
     (copy / "summary.json").write_text(json.dumps(data))
     assert any("does not hold its mean" in p for p in check_run(copy))
+
+
+@pytest.fixture(scope="module")
+def twin_run(run, tmp_path_factory):
+    """A "trained" tiny ViT whose checkpoint is its own random twin (the seed-0 initialisation, saved): the
+    random-weights baseline must then reproduce the method's numbers exactly and cannot pass."""
+    import open_clip
+    import torch
+
+    _, (root, pool, _) = run
+    base = tmp_path_factory.mktemp("twin")
+    cfg = tiny_config_path("vit")
+    open_clip.add_model_config(cfg)
+    torch.manual_seed(0)
+    torch.save(open_clip.create_model(cfg.stem, pretrained=None).state_dict(), base / "tiny-seed0.pt")
+    res = compute(ComputeRequest(dataset_dir=root, descriptors=pool, out=base / "out", model_config=str(cfg),
+                                 pretrained=str(base / "tiny-seed0.pt"), device="cpu", overlays_per_class=0,
+                                 method=CFG, seed=0))
+    return res.results_dir
+
+
+def test_random_weights_baseline_is_paired_and_its_own_twin_cannot_pass(twin_run, run):
+    from generator.commands.validate import check_run
+
+    summary = read_summary(twin_run / "summary.json")
+    images = read_images(twin_run / "images.jsonl")
+    assert summary.evaluation["random_weights"] is True and "seed 0" in summary.evaluation["random_weights_init"]
+    assert summary.evaluation["random_weights_forward_images"] >= len(images)     # at least its encode pass
+    for r in images:
+        m = r.methods["pca"]
+        rw = m.baselines["random_weights"]
+        assert rw["curve"] == m.curve and rw["mi"] == pytest.approx(m.mi) and rw["same_prediction"] is True
+        if m.quality:
+            assert all(rw[k] == pytest.approx(m.quality[k], abs=1e-6) for k in ("deletion", "insertion"))
+    v = summary.methods["pca"].sanity["random_weights"]
+    assert v["passes"] is False and all(x["diff"] == pytest.approx(0.0, abs=1e-6) for x in v["metrics"].values())
+    assert summary.methods["pca"].baselines["random_weights"]["same_prediction"] == 1.0
+    assert check_run(twin_run) == []
+    untrained = read_summary(run[0] / "summary.json")        # a random-weights run has no random twin
+    assert untrained.evaluation["random_weights"] is False
+    assert "random_weights" not in (untrained.methods["pca"].sanity or {})
