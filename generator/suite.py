@@ -12,6 +12,8 @@ are expanded)::
     precision: amp          # amp (bf16/fp16 autocast of the image tower on CUDA) | fp32; CPU is always fp32
     batch_size: 64          # images per forward pass (a class is still clustered jointly)
     fail_fast: false        # true: stop at the first unreadable image (default: skip it and record it)
+    evaluations: {}         # the paper's evaluations, all on by default; e.g. {random_weights: false} skips the
+                            # random-weights baseline (docs/method.md E10), {quality: false, ...} others
     methods: [pca, kmeans]
     method: {}              # overrides of generator.method.config.MethodConfig fields
     models:
@@ -105,6 +107,7 @@ class Suite:
     method: dict = field(default_factory=dict)
     executor: ExecutorSpec = field(default_factory=ExecutorSpec)
     fail_fast: bool = False       # stop at the first unreadable image instead of skipping and recording it
+    evaluations: dict = field(default_factory=dict)   # EvalConfig switches turned off, e.g. {"random_weights": False}
     source: Optional[str] = None  # the file it was read from (not hashed)
 
     def method_config(self) -> MethodConfig:
@@ -120,6 +123,8 @@ class Suite:
         d = self.to_dict()
         d.pop("name")
         d.pop("fail_fast")
+        if not d.get("evaluations"):
+            d.pop("evaluations", None)      # suites without the key hash as before
         return stable_hash(d)
 
 
@@ -287,6 +292,15 @@ class RawExecutor(_Raw):
         return {} if v is None else v
 
 
+class RawEvaluations(_Raw):
+    """Switches of :class:`generator.runner.evaluations.EvalConfig` (all on by default)."""
+    quality: bool = True
+    random_parts: bool = True
+    text_baselines: bool = True
+    random_weights: bool = True
+    augmentation: bool = True
+
+
 class RawSuite(_Raw):
     name: Optional[str] = None
     seed: Annotated[int, Field(ge=0, le=SEED_MAX)] = 0
@@ -299,8 +313,9 @@ class RawSuite(_Raw):
     models: Annotated[list[RawModel], Field(min_length=1)]
     datasets: Annotated[list[RawDataset], Field(min_length=1)]
     executor: RawExecutor = RawExecutor()
+    evaluations: RawEvaluations = RawEvaluations()
 
-    @field_validator("method", "executor", mode="before")
+    @field_validator("method", "executor", "evaluations", mode="before")
     @classmethod
     def _none(cls, v):
         return {} if v is None else v
@@ -486,6 +501,7 @@ def parse_suite(data, base: Path = Path("."), source: Optional[str] = None) -> S
     suite = Suite(name=raw.name or Path(where).stem, models=models, datasets=tuple(datasets),
                   methods=tuple(raw.methods), seed=raw.seed, device=raw.device, batch_size=raw.batch_size,
                   precision=raw.precision, method=dict(raw.method), executor=ExecutorSpec(raw.executor.kind, slurm),
-                  fail_fast=raw.fail_fast, source=source)
+                  fail_fast=raw.fail_fast, source=source,
+                  evaluations={k: v for k, v in raw.evaluations.model_dump().items() if v is False})
     suite.method_config()  # validate early
     return suite

@@ -130,3 +130,17 @@ def test_valid_values_still_load_and_fail_fast_is_not_hashed():
     assert s.seed == SEED_MAX and s.models[1].pretrained == "2024" and s.datasets[0].name == "7"
     assert s.method_config().ot_scale == 3.0
     assert parse_suite({**base, "fail_fast": True}).hash() == parse_suite(base).hash()
+
+
+def test_evaluations_switches_opt_out_of_the_random_weights_baseline():
+    from generator.runner.evaluations import EvalConfig
+    from generator.runner.suite_run import suite_evaluations
+
+    base = {"models": ["m"], "datasets": [{"name": "d", "dir": "x", "descriptors": "y"}]}
+    off = parse_suite({**base, "evaluations": {"random_weights": False}})
+    assert off.evaluations == {"random_weights": False}
+    assert suite_evaluations(off) == EvalConfig(random_weights=False) and suite_evaluations(parse_suite(base)) is None
+    assert parse_suite({**base, "evaluations": {"random_weights": True}}).hash() == parse_suite(base).hash()
+    assert off.hash() != parse_suite(base).hash()
+    with pytest.raises(UserError, match="evaluations.random_weigths"):
+        parse_suite({**base, "evaluations": {"random_weigths": False}})

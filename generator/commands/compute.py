@@ -74,10 +74,13 @@ def _methods(ctx, param, value):
 @click.option("--no-evaluations", "no_evaluations", is_flag=True,
               help="Skip the paper's evaluations (deletion/insertion quality, sanity baselines, descriptor "
               "augmentation): 1 + 4L fewer forward passes per image and part method. Intervals are always computed.")
+@click.option("--no-random-weights", "no_random_weights", is_flag=True,
+              help="Skip the random-weights sanity baseline (the same architecture re-initialised explains the same "
+              "images: about one more explanation per image; docs/method.md E10).")
 @click.option("--quiet", is_flag=True, help="Print only errors and the results folder.")
 def compute(model, model_config, pretrained, dataset_dir, dataset_name, class_names, descriptors, out, templates,
             batch_size, seed, device, methods, overlays_per_class, no_feature_cache, precision, fail_fast,
-            no_evaluations, quiet):
+            no_evaluations, no_random_weights, quiet):
     """Explain a dataset's zero-shot classification with one CLIP model (mutual knowledge, MI, AUC)."""
     from generator.outputs import check_separate
     from generator.runner.compute import ComputeRequest, compute as run
@@ -88,7 +91,8 @@ def compute(model, model_config, pretrained, dataset_dir, dataset_name, class_na
                          class_names=Path(class_names) if class_names else None, templates=templates,
                          batch_size=batch_size, seed=seed, device=device, methods=methods,
                          overlays_per_class=overlays_per_class, feature_cache=not no_feature_cache,
-                         precision=precision, fail_fast=fail_fast, evaluations=False if no_evaluations else None)
+                         precision=precision, fail_fast=fail_fast,
+                         evaluations=False if no_evaluations else _evaluations(no_random_weights))
     from generator.runner.progress import step_bars, RichSteps, Steps
     from rich.console import Console
 
@@ -108,3 +112,9 @@ def compute(model, model_config, pretrained, dataset_dir, dataset_name, class_na
                     f"classes.json, e.g. {first.image}: {first.reason} (--fail-fast stops instead)", fg="yellow",
                     err=True)
     click.echo(str(result.results_dir))
+
+
+def _evaluations(no_random_weights: bool):
+    from generator.runner.evaluations import EvalConfig
+
+    return EvalConfig(random_weights=False) if no_random_weights else None

@@ -89,18 +89,19 @@ def _replication(width, height):
     x = alt.X("paper:Q", title="paper", scale=alt.Scale(zero=False))
     y = alt.Y("ours:Q", title="ours", scale=alt.Scale(zero=False))
     color = alt.Color("agreement:N", title=None, scale=alt.Scale(domain=["paper inside our interval",
-                                                                       "paper outside our interval"],
-                                                               range=["#0072B2", "#D55E00"]))
+                                                                       "paper outside our interval", "no interval"],
+                                                               range=["#0072B2", "#D55E00", "#999999"]))
     diag = alt.Chart().transform_filter(alt.datum.kind == "diag").mark_line(color="#888", strokeDash=[4, 3]).encode(
         x=x, y=y)
     rule = alt.Chart().transform_filter(pts).mark_rule(opacity=0.6).encode(x=x, y="lo:Q", y2="hi:Q", color=color)
     dots = alt.Chart().transform_filter(pts).mark_point(filled=True, size=60).encode(
         x=x, y=y, color=color, shape=alt.Shape("agreement:N", legend=None),
-        tooltip=[alt.Tooltip("model:N"), alt.Tooltip("dataset:N"), alt.Tooltip("paper:Q", format=".2f"),
-                 alt.Tooltip("ours:Q", format=".2f"), alt.Tooltip("lo:Q", format=".2f"),
-                 alt.Tooltip("hi:Q", format=".2f")])
+        tooltip=[alt.Tooltip("table:N"), alt.Tooltip("model:N"), alt.Tooltip("dataset:N"), alt.Tooltip("method:N"),
+                 alt.Tooltip("paper:Q", format=".3f"), alt.Tooltip("ours:Q", format=".3f"),
+                 alt.Tooltip("lo:Q", format=".3f"), alt.Tooltip("hi:Q", format=".3f")])
     return alt.layer(diag, rule, dots, data=_named()).properties(width=width, height=height).facet(
-        column=alt.Column("metric:N", title=None, sort=METHOD_SORT)).resolve_scale(x="independent", y="independent")
+        facet=alt.Facet("metric:N", title=None, sort=METHOD_SORT), columns=3).resolve_scale(
+        x="independent", y="independent")
 
 
 BUILDERS = {"auc_vs_top1": _auc_vs_top1, "curves": _curves, "distributions": _distributions,

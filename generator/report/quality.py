@@ -1,5 +1,5 @@
 """The paper's explanation-quality metrics (§4, Table 1: deletion, insertion, AccDrop, AccInc) and the sanity checks
-(random parts, random descriptors, a shuffled class's descriptors) as stored by the engine
+(random parts, random descriptors, a shuffled class's descriptors, the same model with random weights) as stored by the engine
 (``generator.evaluation.quality`` / ``baselines``), turned into rows for the leaderboard page, with the declared
 protocol printed beside them. Reads stored numbers only (nothing is re-derived)."""
 from __future__ import annotations
@@ -8,7 +8,8 @@ QUALITY_METRICS = (("deletion", "Deletion", "lower is better"), ("insertion", "I
                    ("acc_drop", "AccDrop", "lower is better"), ("acc_inc", "AccInc", "higher is better"))
 SANITY_CHECKS = (("random_parts", "random parts of the same sizes"),
                  ("random_descriptors", "random pool descriptors"),
-                 ("shuffled_class", "another class's descriptors"))
+                 ("shuffled_class", "another class's descriptors"),
+                 ("random_weights", "the same model with random weights"))
 
 
 def _interval(intervals: dict | None, metric: str) -> tuple[float, float] | None:

@@ -6,7 +6,11 @@ list of what could not be computed here and why. Reads result files only (no tor
 Matching: a run belongs to a paper table when its data set matches the table's aliases and its model matches a paper
 model (:class:`generator.report.paper.PaperData`). Tables 6 and 7 do not name the part method, so ours are listed for
 every method. Table 1 is the paper's ViT-B/16 on ImageNet val; Table 2 compares the descriptor classifier's top-1
-(``Summary.augmentation``), for which no interval is stored (transductive, one number per model).
+(``Summary.augmentation``, transductive) with its stored intervals (schema 1.4: base and augmented top-1 resampled
+by class, and their paired difference).
+
+One computation feeds ``mkbench reproduce-report`` (:func:`reproduce`) and the site's Replication page
+(:func:`reproduce_summaries` on the runs the site loaded; :func:`chart_rows` for its Altair scatter).
 """
 from __future__ import annotations
 
@@ -38,6 +42,7 @@ class Row:
     lo: Optional[float] = None
     hi: Optional[float] = None
     unit: Optional[str] = None
+    run: Optional[str] = None       # "<dataset folder>/<model id>" of the result it comes from
 
     @property
     def diff(self) -> Optional[float]:
@@ -78,11 +83,18 @@ class Reproduction:
     missing: list[Missing] = field(default_factory=list)
     runs: list[str] = field(default_factory=list)
     sanity: list[Sanity] = field(default_factory=list)
+    tables: list[dict] = field(default_factory=list)    # {"table", "title", "source"} of the paper, in order
+
+    def rows_of(self, table: str) -> list[Row]:
+        return [r for r in self.rows if r.table == table]
+
+    def missing_of(self, table: str) -> list[Missing]:
+        return [m for m in self.missing if m.table == table]
 
     def to_dict(self) -> dict:
         inside = [r.inside for r in self.rows if r.inside is not None]
         return {"rows": [r.to_dict() for r in self.rows], "missing": [asdict(m) for m in self.missing],
-                "sanity": [asdict(c) for c in self.sanity],
+                "sanity": [asdict(c) for c in self.sanity], "tables": self.tables,
                 "runs": self.runs, "n_compared": len(self.rows), "n_with_interval": len(inside),
                 "n_inside": int(sum(inside)), "interval_unit": UNIT}
 
@@ -132,14 +144,14 @@ def _table_3_6_7(rep: Reproduction, paper: PaperData, runs) -> None:
                 continue
             matched.add(row["model"])
             rep.rows.append(Row(t.table, s.dataset, s.model_id, pm.paper_name, "top1", None, s.top1,
-                                t.value(row, "top1", None), *_interval(s.intervals, "top1")))
+                                t.value(row, "top1", None), *_interval(s.intervals, "top1"), run=where))
             for method, m in s.methods.items():
                 if t.methods is not None and method not in t.methods:
                     continue
                 for metric in ("mi", "auc"):
                     rep.rows.append(Row(t.table, s.dataset, s.model_id, pm.paper_name, metric, method,
                                         getattr(m, metric), t.value(row, metric, method),
-                                        *_interval(m.intervals, metric)))
+                                        *_interval(m.intervals, metric), run=where))
         ds_here = any(norm(s.dataset) in t.aliases for _, s in runs)
         for row in t.rows:
             if row["model"] not in matched:
@@ -171,7 +183,7 @@ def _table1(rep: Reproduction, paper: PaperData, t: Optional[dict], runs) -> Non
             rep.missing.append(Missing(t["table"], row["method"], _why(paper, key, t["dataset"]["name"], any(
                 norm(s.dataset) in t["_aliases"] for _, s in runs))))
             continue
-        for _, s in hits:
+        for where, s in hits:
             m = s.methods.get(row["ours"])
             if m is None or not m.quality:
                 rep.missing.append(Missing(t["table"], f"{row['method']} ({s.model_id})",
@@ -179,14 +191,15 @@ def _table1(rep: Reproduction, paper: PaperData, t: Optional[dict], runs) -> Non
                 continue
             for metric in QUALITY_METRICS:
                 rep.rows.append(Row(t["table"], s.dataset, s.model_id, paper.models[key].paper_name, metric,
-                                    row["ours"], m.quality.get(metric), row[metric], *_interval(m.intervals, metric)))
+                                    row["ours"], m.quality.get(metric), row[metric], *_interval(m.intervals, metric),
+                                    run=where))
 
 
 def _table2(rep: Reproduction, paper: PaperData, t: Optional[dict], runs) -> None:
     if t is None:
         return
     matched = set()
-    for _, s in runs:
+    for where, s in runs:
         if norm(s.dataset) not in t["_aliases"]:
             continue
         pm = paper.model_for(s.model, s.pretrained, s.model_info)
@@ -198,9 +211,10 @@ def _table2(rep: Reproduction, paper: PaperData, t: Optional[dict], runs) -> Non
             rep.missing.append(Missing(t["table"], f"{row['paper_name']} ({s.model_id})",
                                        "the run has no augmentation result (computed with evaluations off)"))
             continue
-        for metric, ours in (("base", s.augmentation["base_top1"]), ("augmented", s.augmentation["augmented_top1"]),
-                             ("delta", s.augmentation["delta"])):
-            rep.rows.append(Row(t["table"], s.dataset, s.model_id, row["paper_name"], metric, None, ours, row[metric]))
+        ivs = s.augmentation.get("intervals") or {}
+        for metric, key in (("base", "base_top1"), ("augmented", "augmented_top1"), ("delta", "delta")):
+            rep.rows.append(Row(t["table"], s.dataset, s.model_id, row["paper_name"], metric, None,
+                                s.augmentation[key], row[metric], *_interval(ivs, key), run=where))
     here = any(norm(s.dataset) in t["_aliases"] for _, s in runs)
     for row in t["rows"]:
         if row["model"] not in matched:
@@ -248,15 +262,20 @@ def _sanity(rep: Reproduction, runs) -> None:
                 parts.append(f"{metric} {a['mean']:.3f} [{a['lo']:.3f}, {a['hi']:.3f}] vs random weights "
                              f"{b['mean']:.3f} [{b['lo']:.3f}, {b['hi']:.3f}]")
             if parts:
-                rep.sanity.append(Sanity(where, method, f"random_weights ({other[0]})", bool(ok), "; ".join(parts)))
+                rep.sanity.append(Sanity(where, method, f"random_weights_run ({other[0]}, unpaired)", bool(ok),
+                                         "; ".join(parts)))
 
 
 def reproduce_summaries(runs: list, paper_folder, paper: Optional[PaperData] = None) -> Reproduction:
     """As :func:`reproduce` for already read ``(where, Summary)`` pairs (the site has them loaded)."""
     paper = paper or load_paper_data(paper_folder)
     rep = Reproduction(runs=[w for w, _ in runs])
-    _table1(rep, paper, _extra_table(paper_folder, "quality_table1.json"), runs)
-    _table2(rep, paper, _extra_table(paper_folder, "augmentation_table2.json"), runs)
+    t1, t2 = _extra_table(paper_folder, "quality_table1.json"), _extra_table(paper_folder, "augmentation_table2.json")
+    rep.tables = [{"table": t["table"], "title": t.get("title", ""), "source": t.get("source", "")}
+                  for t in (t1, t2) if t] + [{"table": t.table, "title": t.title, "source": t.source}
+                                             for t in paper.tables]
+    _table1(rep, paper, t1, runs)
+    _table2(rep, paper, t2, runs)
     _table_3_6_7(rep, paper, runs)
     _sanity(rep, runs)
     return rep
@@ -281,6 +300,34 @@ def scatter_spec(rep: Reproduction, width: int = 360, height: int = 360) -> dict
         x="v:Q", y="v:Q")
     return alt.layer(line, points).properties(width=width, height=height,
                                               title="ours vs the paper's (dashed: y = x)").to_dict()
+
+
+METRIC_LABELS = {"top1": "top-1 (%)", "mi": "MI", "auc": "AUC", "deletion": "deletion", "insertion": "insertion",
+                 "acc_drop": "AccDrop", "acc_inc": "AccInc", "base": "base top-1 (%)",
+                 "augmented": "augmented top-1 (%)", "delta": "augmented - base (points)"}
+
+
+def chart_rows(rep: Reproduction) -> list[dict]:
+    """Rows of the site's Altair scatter (``generator.report.charts`` kind ``replication``): one point per compared
+    number with our interval (the point itself when none is stored), one panel per metric, and the two ends of the
+    line y = x of each panel (rows of kind ``diag``)."""
+    order = {k: i for i, k in enumerate(METRIC_LABELS)}
+    pts = []
+    for r in rep.rows:
+        if r.ours is None or r.paper is None:
+            continue
+        has = r.lo is not None and r.hi is not None and math.isfinite(r.lo) and math.isfinite(r.hi)
+        pts.append({"kind": "point", "metric": METRIC_LABELS.get(r.metric, r.metric), "order": order.get(r.metric, 99),
+                    "table": r.table, "model": r.paper_model, "dataset": r.dataset, "method": r.method or "",
+                    "paper": r.paper, "ours": r.ours, "lo": r.lo if has else r.ours, "hi": r.hi if has else r.ours,
+                    "agreement": {True: "paper inside our interval", False: "paper outside our interval",
+                                  None: "no interval"}[r.inside]})
+    diag = []
+    for metric in sorted({p["metric"] for p in pts}):
+        vals = [v for p in pts if p["metric"] == metric for v in (p["paper"], p["lo"], p["hi"])]
+        o = next(p["order"] for p in pts if p["metric"] == metric)
+        diag += [{"kind": "diag", "metric": metric, "order": o, "paper": v, "ours": v} for v in (min(vals), max(vals))]
+    return pts + diag
 
 
 def rows_table(rep: Reproduction):

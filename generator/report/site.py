@@ -36,9 +36,9 @@ from generator.resources import checkout_root, paper_dir, templates_dir
 from generator.outputs import check_claimable, check_separate, claim, clear_owned, fresh_beside, owned, publish
 
 from .assets import write_vendor_assets
+from . import reproduction
 from .datatables import (class_table, compare_context, correlation_table, correlations, latex_paper_table,
-                         leaderboard_table, paper_cell, paper_label, paper_table, replication_chart_rows,
-                         replication_rows, replication_table)
+                         leaderboard_table, paper_cell, paper_label, paper_table)
 from .findings import leaderboard_findings, model_findings
 from .escape import unique_slugs
 from .controls import controls_table, corrected_correlations, findings as control_findings, is_synthetic
@@ -355,13 +355,21 @@ class SiteBuilder:
                          "rows": [[paper_cell(t, r, k, by_key.get((ds.name, r["model"])) if ds else None)
                                    for k in t.columns] for r in t.rows]})
         w.page("paper.md", "paper.md.j2", tables=ours)
-        rep = replication_rows(datasets)
-        rep_stem = w.table("tables/replication", replication_table(rep), {"provenance": _site_meta(self.prov)})
-        rep_chart = w.chart("charts/replication", "replication", replication_chart_rows(rep),
-                            "Ours against the paper's value per metric; dashed: y = x; vertical rules: our 95% "
-                            "interval; orange: the paper's value lies outside it", self.opts.static_charts != "none",
-                            width=220, height=220) if rep else None
-        w.page("replication.md", "replication.md.j2", rows=rep, stem=rep_stem, chart=rep_chart)
+        # the reproduction report's computation (mkbench reproduce-report), on the runs this site loaded
+        runs = {f"{mv.run.dataset}/{mv.run.model_id}": (ds, mv) for ds in datasets for mv in ds.models}
+        rep = reproduction.reproduce_summaries([(where, mv.run.summary) for where, (_, mv) in runs.items()],
+                                               self.opts.paper_data, paper)
+        rep_stem = w.table("tables/replication", reproduction.rows_table(rep),
+                           {"provenance": _site_meta(self.prov), "interval_unit": reproduction.UNIT,
+                            "not_computed": [{"table": m.table, "item": m.item, "reason": m.reason}
+                                             for m in rep.missing]})
+        points = reproduction.chart_rows(rep)
+        rep_chart = w.chart("charts/replication", "replication", points,
+                            "Ours against the paper's value, one panel per metric; dashed: y = x; vertical rules: "
+                            "our 95% interval (resampled by class); orange: the paper's value lies outside it",
+                            self.opts.static_charts != "none", width=220, height=220) if points else None
+        w.page("replication.md", "replication.md.j2", rep=rep, links=runs, stem=rep_stem, chart=rep_chart,
+               labels=reproduction.METRIC_LABELS)
         w.page("cite.md", "cite.md.j2", site_url=self.opts.site_url)
         # the home page's example: the first overlay in data-set, model, class, image, method order
         first = next(((ds, mv, c, ex, m, v) for ds in datasets for mv in ds.models for c in ds.classes

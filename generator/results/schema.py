@@ -32,10 +32,11 @@ keep ``quality``/``baselines`` None until their class is recomputed (delete ``OU
 ``MethodSummary.baselines``, its verdict ``MethodSummary.sanity["random_weights"]`` and
 ``Summary.evaluation["random_weights" | "random_weights_init" | "random_weights_forward_images"]``; and Table 2's
 intervals ``Summary.augmentation["intervals"]`` (base_top1 / augmented_top1 by image and by class, the paired
-``delta``). Migration: none needed to read 1.0-1.3 files (the fields are absent). The evaluation settings gained
-``random_weights`` (it enters the run configuration), so a rerun of ``mkbench run``/``compute`` on a 1.3 folder
-recomputes its classes (new unit keys) and writes the new fields; ``mkbench compute --no-random-weights`` skips the
-baseline (and then still recomputes: the setting is part of the configuration).
+``delta``). Migration: none needed to read 1.0-1.3 files (the fields are absent). To get them, rerun ``mkbench
+run``/``compute`` on the same folder: the merge recomputes Table 2 with its intervals, but reused 1.3 shards keep
+their images without ``random_weights`` until their class is recomputed (delete ``OUT/.shards``; the evaluation
+settings are not in the unit keys). ``mkbench compute --no-random-weights`` or the suite key
+``evaluations: {random_weights: false}`` skips the baseline.
 """
 from __future__ import annotations
 

@@ -118,7 +118,16 @@ def pair_spec(suite, model, ds, pool: Path, opts: RunOptions, resolved=None) -> 
         batch_size=suite.batch_size, seed=suite.seed, device=opts.device or suite.device,
         method=suite.method_config(), overlays_per_class=opts.overlays_per_class, weights_cache=opts.weights_cache,
         precision=suite.precision, feature_cache=opts.feature_cache,
-        fail_fast=suite.fail_fast if opts.fail_fast is None else opts.fail_fast, resolved=resolved)
+        fail_fast=suite.fail_fast if opts.fail_fast is None else opts.fail_fast, resolved=resolved,
+        evaluations=suite_evaluations(suite))
+
+
+def suite_evaluations(suite):
+    """The suite's ``evaluations`` switches as the engine's EvalConfig (None: the defaults, all on)."""
+    from generator.runner.evaluations import EvalConfig
+
+    off = getattr(suite, "evaluations", None) or {}
+    return EvalConfig(**off) if off else None
 
 
 def _slurm_device(suite, opts: RunOptions) -> Optional[str]:

@@ -47,6 +47,7 @@ def test_rows_differences_and_inside(tmp_path):
     assert dele.paper == 2.460 and dele.inside is True and dele.unit == "class"
     assert by[("Table 1", "insertion", "pca")].inside is None        # no interval stored for it
     assert by[("Table 2", "delta", None)].paper == 2.35 and by[("Table 2", "delta", None)].ours == 2.0
+    assert by[("Table 2", "delta", None)].lo is None and by[("Table 2", "delta", None)].inside is None   # 1.3: none
     assert ("Table 3", "auc", "kmeans") not in by                    # no K-means in the run
     missing = [m.item for m in rep.missing]
     assert "MM-CBM" in missing and "CuPL baseline" in missing
@@ -67,6 +68,20 @@ def test_write_outputs_and_scatter_has_the_identity_line(tmp_path):
     assert marks == ["line", "point"] and spec["layer"][1]["data"]["values"]
     md = (tmp_path / "out" / "reproduction.md").read_text()
     assert "## Not computed here" in md and "| Table 3 |" in md
+
+
+def test_table2_rows_carry_the_stored_intervals(tmp_path):
+    write_run(tmp_path)
+    path = tmp_path / "imagenet" / "vit-b-16__openai" / "summary.json"
+    data = json.loads(path.read_text())
+    data["augmentation"]["intervals"] = {"base_top1": iv(65.0, 69.0), "augmented_top1": iv(67.0, 71.0),
+                                         "delta": {"class": {"diff": 2.0, "lo": 2.4, "hi": 2.6, "unit": "class"}}}
+    path.write_text(json.dumps(data))
+    by = {(r.table, r.metric): r for r in rp.reproduce(tmp_path, PAPER).rows}
+    assert (by[("Table 2", "base")].lo, by[("Table 2", "base")].inside) == (65.0, True)     # paper 67.93
+    assert (by[("Table 2", "augmented")].hi, by[("Table 2", "augmented")].inside) == (71.0, True)   # 70.28
+    assert by[("Table 2", "delta")].inside is False and by[("Table 2", "delta")].unit == "class"   # 2.35 < 2.4
+    assert "[2.400, 2.600]" in rp.markdown(rp.reproduce(tmp_path, PAPER))
 
 
 def test_no_results_folder_is_a_clear_error(tmp_path):
@@ -98,7 +113,8 @@ def test_sanity_checks_listed_and_random_weights_compared(tmp_path):
     rep = rp.reproduce(tmp_path, PAPER)
     checks = {(c.run, c.check.split(" ")[0]): c for c in rep.sanity}
     assert checks[("imagenet/vit-b-16__openai", "random_parts")].passes is False
-    rw = checks[("imagenet/vit-b-16__openai", "random_weights")]
+    rw = checks[("imagenet/vit-b-16__openai", "random_weights_run")]      # the separate run, compared unpaired
+    assert "unpaired" in rw.check
     assert rw.passes is False          # AUC separates ([3.3, 3.55] vs [0.1, 0.3]) but deletion overlaps (2.3-2.7 / 2.6-2.9)
     assert "auc" in rw.detail and "deletion" in rw.detail
     assert "| NO |" in rp.markdown(rep)

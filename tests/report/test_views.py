@@ -95,17 +95,22 @@ def _imagenet(runs):
 
 
 def test_replication_rows_flag_paper_values_outside_our_interval(runs):
-    from generator.report.datatables import replication_chart_rows, replication_rows
+    from generator.report import reproduction as rp
 
+    rep = rp.reproduce(runs, Path(__file__).resolve().parents[2] / "data" / "paper")
+    rows = [r for r in rep.rows if r.table == "Table 3"]
+    assert rows and {r.paper_model for r in rows} <= {"ViT-B/16", "ViT-B/32"}
     ds = _imagenet(runs)
-    rows = replication_rows([ds])
-    assert rows and {r["model"] for r in rows} <= {"ViT-B/16", "ViT-B/32"}
+    views = {mv.id: mv for mv in ds.models}
     for r in rows:
-        m = r["mv"].metrics[r["key"]]
-        assert r["paper"] == m.paper and r["ours"] == m.value and r["outside"] == (not m.lo <= m.paper <= m.hi)
-    pts = replication_chart_rows(rows)
+        key = r.metric if r.method is None else f"{r.metric}.{r.method}"
+        m = views[r.model_id].metrics[key]
+        assert r.paper == m.paper and r.ours == pytest.approx(m.value)
+        # the stored by-class interval only (these synthetic files store none: no flag, as in reproduce-report)
+        assert r.inside == (None if r.lo is None else r.lo <= r.paper <= r.hi)
+    pts = rp.chart_rows(rep)
     diag = [p for p in pts if p["kind"] == "diag"]
-    assert all(p["paper"] == p["ours"] for p in diag) and len(diag) == 2 * len({r["metric"] for r in rows})
+    assert all(p["paper"] == p["ours"] for p in diag) and len(diag) == 2 * len({p["metric"] for p in pts})
 
 
 def test_ranks_default_order_and_findings(runs):
@@ -145,8 +150,8 @@ def test_replication_chart_renders(runs):
     import vl_convert as vlc
 
     from generator.report import charts
-    from generator.report.datatables import replication_chart_rows, replication_rows
+    from generator.report import reproduction as rp
 
-    rows = replication_chart_rows(replication_rows([_imagenet(runs)]))
+    rows = rp.chart_rows(rp.reproduce(runs, Path(__file__).resolve().parents[2] / "data" / "paper"))
     svg = vlc.vegalite_to_svg(charts.spec("replication", rows, width=120, height=120))
     assert svg.startswith("<svg") and ("paper outside our interval" in svg or "paper inside our interval" in svg)
