@@ -69,7 +69,7 @@ def run_evaluations(p, unit, eng, raw: np.ndarray, explanations) -> Optional[Bat
     counter: dict = {}
     random_expl = None
     if ev.random_weights and not p.spec.untrained and explanations:
-        random_expl = random_explanations(p, unit, raw, counter)
+        random_expl = random_explanations(p, unit, raw, counter, say=eng.progress)
     rw_seconds = time.perf_counter() - start
     out = BatchEvaluations(evaluate_batch(
         eng.loaded.model, raw, explanations, [unit.class_index] * len(explanations), eng.bank.class_embeds,
@@ -87,7 +87,7 @@ def run_evaluations(p, unit, eng, raw: np.ndarray, explanations) -> Optional[Bat
 _RANDOM: dict = {}   # the random-weights twin this process holds: {"model": (key, loaded), "bank": (key, bank)}
 
 
-def random_engine(p):
+def random_engine(p, say=lambda m: None):
     """(LoadedModel, TextBank, Preprocess) of ``p.spec``'s architecture with random weights, seeded by the run's
     seed (:func:`generator.registry.models.load_model` with ``pretrained = none``), built once per process and
     run: the text side is encoded (and cached under OUT/.cache/text) like any model's."""
@@ -103,6 +103,7 @@ def random_engine(p):
     mkey = (spec, req.device, req.seed)
     if _RANDOM.get("model", (None,))[0] != mkey:
         _RANDOM.clear()
+        say(f"random-weights baseline: building {p.spec.model} with random weights (seed {req.seed})")
         loaded = model_registry.load_model(spec, device=req.device, seed=req.seed)
         apply_precision(loaded, req.device, req.precision)
         _RANDOM["model"] = (mkey, loaded)
@@ -118,7 +119,7 @@ def random_engine(p):
     return loaded, _RANDOM["bank"][1], ds_registry.Preprocess(loaded.image_size, loaded.mean, loaded.std)
 
 
-def random_explanations(p, unit, raw: np.ndarray, counter: dict):
+def random_explanations(p, unit, raw: np.ndarray, counter: dict, say=lambda m: None):
     """The random-weights twin's explanations of the class batch ``raw`` (same method settings and seed), or None
     when the method cannot explain it with random features (said on the progress line); its image forward passes
     are added to ``counter["random_weights_forward_images"]``."""
@@ -128,7 +129,7 @@ def random_explanations(p, unit, raw: np.ndarray, counter: dict):
     from generator.runner import loading
 
     req = p.request
-    loaded, bank, pre = random_engine(p)
+    loaded, bank, pre = random_engine(p, say)
     model = loaded.model
     had, inner = "encode_image" in vars(model), model.encode_image      # an autocast wrapper stays in place
 
@@ -143,7 +144,8 @@ def random_explanations(p, unit, raw: np.ndarray, counter: dict):
         images = loading.normalize(pre, raw, req.device)
         return explain_batch(model, images, raw, bank, p.cfg, req.seed,
                              normalize=lambda r: loading.normalize(pre, r, req.device), batch_size=req.batch_size)
-    except ValueError:
+    except ValueError as e:   # e.g. too few patches left: this class then has no random-weights baseline
+        say(f"{unit.folder}: no random-weights baseline ({e})")
         return None
     finally:
         if had:
