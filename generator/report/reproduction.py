@@ -18,6 +18,7 @@ import csv
 import io
 import json
 import math
+import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Optional
@@ -266,13 +267,18 @@ def _sanity(rep: Reproduction, runs) -> None:
                                          "; ".join(parts)))
 
 
+def _public(source: str) -> str:
+    """A table's source without the pointer into mkbench's internal method spec ("(spec §2.7)")."""
+    return re.sub(r"\s*\(spec §[^)]*\)", "", source).strip()
+
+
 def reproduce_summaries(runs: list, paper_folder, paper: Optional[PaperData] = None) -> Reproduction:
     """As :func:`reproduce` for already read ``(where, Summary)`` pairs (the site has them loaded)."""
     paper = paper or load_paper_data(paper_folder)
     rep = Reproduction(runs=[w for w, _ in runs])
     t1, t2 = _extra_table(paper_folder, "quality_table1.json"), _extra_table(paper_folder, "augmentation_table2.json")
-    rep.tables = [{"table": t["table"], "title": t.get("title", ""), "source": t.get("source", "")}
-                  for t in (t1, t2) if t] + [{"table": t.table, "title": t.title, "source": t.source}
+    rep.tables = [{"table": t["table"], "title": t.get("title", ""), "source": _public(t.get("source", ""))}
+                  for t in (t1, t2) if t] + [{"table": t.table, "title": t.title, "source": _public(t.source)}
                                              for t in paper.tables]
     _table1(rep, paper, t1, runs)
     _table2(rep, paper, t2, runs)

@@ -138,4 +138,4 @@ def test_no_paper_model_says_which_rows_are_not_computed_and_escapes(tmp_path):
     for t in ("Table 1", "Table 2", "Table 3", "Table 6", "Table 7"):
         assert f'data-mk-missing="{t}"' in text
     assert "no results on ImageNet val here" in text and "Not computed here" in text
-    assert "<img src=x" not in text
+    assert "<img src=x" not in text and "spec §" not in text

@@ -31,5 +31,15 @@ def test_quality_table_matches_the_stored_metrics_and_verdicts(built_site):
                         for b, _ in SANITY_CHECKS]
             expected.append((values, verdicts))
     assert expected, "the demo results of the site fixture carry quality metrics"
-    got = [([c.split(" [")[0] for c in r[2:6]], r[6:9]) for r in rows]
+    got = [([c.split(" [")[0] for c in r[2:6]], r[6:6 + len(SANITY_CHECKS)]) for r in rows]
     assert sorted(got) == sorted(expected)
+
+
+def test_the_trained_demo_model_has_a_random_weights_verdict(built_site):
+    """The shipped demo model (trained) gets the paired random-weights check; the tiny random-weights models do not."""
+    verdicts = {}
+    for path in sorted((built_site["results"] / "demo").glob("*/summary.json")):
+        s = json.loads(path.read_text())
+        verdicts[s["model_id"], s["untrained"]] = "random_weights" in (s["methods"]["pca"].get("sanity") or {})
+    assert any(v for (_, untrained), v in verdicts.items() if not untrained)
+    assert not any(v for (_, untrained), v in verdicts.items() if untrained)
