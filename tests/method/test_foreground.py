@@ -193,3 +193,135 @@ def test_every_patch_and_border_share_and_unknown_method():
     assert border_share(m) == 0.5 and border_share(np.zeros((4, 4), bool)) == 1.0
     with pytest.raises(ValueError, match="unknown foreground method 'magic'.*batch_svd"):
         foreground_masks(feats, method="magic")
+
+
+# ---- spectral_components: eigh of the Gram matrix equals the SVD (issue 11) ---------------------------------------
+
+import generator.method.foreground as fgmod  # noqa: E402
+
+SVD_TOL = 1e-5   # max |difference| of the sign-fixed columns (unit vectors of n entries), float32 SVD vs eigh
+
+
+def _svd_reference(patches: torch.Tensor, k: int = 3) -> torch.Tensor:
+    """The implementation before issue 11: torch.linalg.svd, first k columns, majority sign fix."""
+    flat = torch.nn.functional.normalize(patches.reshape(-1, patches.shape[-1]).float(), dim=-1)
+    u = torch.linalg.svd(flat, full_matrices=False)[0][:, :k].clone()
+    positive = (u > 0).float().mean(dim=0)
+    flip = (positive > 0.5) & (positive < 1.0)
+    u[:, flip] = -u[:, flip]
+    return u
+
+
+def _counting_svd(monkeypatch) -> list:
+    calls, real = [], torch.linalg.svd
+
+    def counted(*a, **k):
+        calls.append(a[0].shape)
+        return real(*a, **k)
+    monkeypatch.setattr(fgmod.torch.linalg, "svd", counted)
+    return calls
+
+
+@pytest.mark.parametrize("shape", [(1, 7, 7, 96), (2, 7, 7, 96), (3, 5, 5, 300), (51, 7, 7, 32)])
+def test_eigh_matches_svd_on_random_features(shape, monkeypatch):
+    """n >= C (XᵀX) and n < C (XXᵀ): random features with a few strong directions. No SVD runs unless a column
+    is split exactly 50/50 (it happens: shape (2,7,7,96) has 49 of 98 positive in component 1)."""
+    g = torch.Generator().manual_seed(1)
+    n, c = int(np.prod(shape[:3])), shape[3]
+    x = torch.randn(n, 4, generator=g) @ (torch.randn(4, c, generator=g) * torch.tensor([[6.], [4.], [3.], [2.]]))
+    x = (x + torch.randn(n, c, generator=g)).reshape(shape)
+    ref = _svd_reference(x)
+    calls = _counting_svd(monkeypatch)
+    u = spectral_components(x)
+    assert u.dtype == torch.float32 and u.shape == ref.shape
+    assert float((u - ref).abs().max()) < SVD_TOL
+    ties = bool(((ref > 0).float().mean(dim=0) == 0.5).any())
+    assert len(calls) == int(ties) and ties == (shape == (2, 7, 7, 96))
+
+
+@pytest.mark.parametrize("sign", [1.0, -1.0])
+def test_eigh_matches_svd_on_planted_and_tiny_model_features(sign, monkeypatch):
+    """Structured inputs: the planted fixtures, and the patch features of the tiny random ViT on generated images
+    (highly correlated: component 0 of one sign, which the majority rule cannot orient -> the SVD's column)."""
+    from generator.method.features import encode_images
+    from tests.fixtures.images import shape_image
+    from tests.fixtures.tiny import tiny_model
+
+    objects = np.zeros((3, 8, 8), bool)
+    objects[0, 1:5, 1:5] = objects[1, 4:7, 2:6] = objects[2, 2:6, 3:7] = True
+    torch.manual_seed(0)
+    model, size = tiny_model("vit")
+    rng = np.random.default_rng(0)
+    ims = np.stack([np.asarray(shape_image(s, "red", size, rng)) for s in ("circle", "square", "triangle") * 2])
+    x = torch.from_numpy(ims).permute(0, 3, 1, 2).float() / 255
+    tiny = encode_images(model, x).patches
+    real = fgmod._eigh_left_singular_vectors       # either sign of eigh's vectors gives the SVD's answer
+    monkeypatch.setattr(fgmod, "_eigh_left_singular_vectors", lambda x, k: sign * real(x, k))
+    for feats in (planted(objects), planted(objects, noise=0.3, seed=2), tiny, tiny[:1]):
+        ref = _svd_reference(feats)
+        assert float((spectral_components(feats) - ref).abs().max()) < SVD_TOL
+
+
+def test_degenerate_inputs_keep_the_svd_answer():
+    """Rank < 3, n < 3, C < 3, zero rows, all-zero input: the same shapes and values as the SVD."""
+    g = torch.Generator().manual_seed(3)
+    rank2 = (torch.randn(40, 2, generator=g) @ torch.randn(2, 16, generator=g)).reshape(1, 5, 8, 16)
+    zero_rows = torch.randn(1, 4, 4, 16, generator=g)
+    zero_rows[0, 0, :3] = 0
+    cases = [rank2, torch.randn(1, 1, 2, 16, generator=g), torch.randn(1, 4, 4, 2, generator=g), zero_rows,
+             torch.zeros(1, 2, 2, 8), torch.randn(1, 1, 1, 5, generator=g)]
+    for feats in cases:
+        ref = _svd_reference(feats)
+        u = spectral_components(feats)
+        assert u.shape == ref.shape, feats.shape
+        assert (float((u - ref).abs().max()) if u.numel() else 0.0) < SVD_TOL, feats.shape
+
+
+def test_an_exact_tie_keeps_the_svds_sign(monkeypatch):
+    """Component 1 split exactly 50/50 (mirror-symmetric features): the majority rule cannot orient it, so the
+    SVD's own sign is kept for the column a method uses, and the masks equal the SVD implementation's."""
+    g = torch.Generator().manual_seed(4)
+    half = torch.randn(32, 16, generator=g) * 0.1 + torch.eye(16)[0]
+    a = half + torch.eye(16)[1]
+    b = half - torch.eye(16)[1]
+    feats = torch.cat([a, b]).reshape(1, 8, 8, 16)
+    ref = _svd_reference(feats)
+    assert float((ref[:, 1] > 0).float().mean()) == 0.5
+    real = fgmod._eigh_left_singular_vectors
+    for sign in (1.0, -1.0):      # whatever sign eigh returns, the result is the SVD's
+        monkeypatch.setattr(fgmod, "_eigh_left_singular_vectors", lambda x, k: sign * real(x, k))
+        u = spectral_components(feats, columns=(1,))
+        np.testing.assert_array_equal(u[:, 1].numpy(), ref[:, 1].numpy())
+        assert bool(fgmod._sign_open(u)[1])
+        assert float((u[:, 2] - ref[:, 2]).abs().max()) < SVD_TOL          # an orientable column: eigh's
+
+
+@pytest.mark.parametrize("method", sorted(FOREGROUND_METHODS))
+def test_every_method_gives_the_svd_implementations_masks(method, monkeypatch):
+    """Every registered foreground method: identical masks with the eigh path and with the SVD implementation."""
+    objects = _central_objects()
+    big = np.zeros((2, 8, 8), bool)
+    big[:, 1:7, 1:7] = True
+    torch.manual_seed(0)
+    inputs = [planted(objects), planted(objects, noise=0.3, seed=5), planted(big), torch.randn(2, 6, 6, 24)]
+    new = [foreground_masks(x, method=method) for x in inputs]
+    monkeypatch.setattr(fgmod, "spectral_components", lambda p, n=3, columns=None: _svd_reference(p, n))
+    for x, m in zip(inputs, new):
+        np.testing.assert_array_equal(m, foreground_masks(x, method=method))
+
+
+def test_the_decomposition_runs_on_one_cpu_thread_and_restores_the_setting(monkeypatch):
+    """LAPACK on two oversubscribed threads was 3-15x slower than on one (measured); the setting is restored."""
+    seen, real = [], torch.linalg.eigh
+
+    def eigh(*a, **k):
+        seen.append(torch.get_num_threads())
+        return real(*a, **k)
+    before = torch.get_num_threads()
+    monkeypatch.setattr(fgmod.torch.linalg, "eigh", eigh)
+    torch.set_num_threads(2)
+    try:
+        spectral_components(planted(_central_objects()))
+        assert seen == [1] and torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(before)
