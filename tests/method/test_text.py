@@ -163,3 +163,69 @@ def test_progress_counts_every_text(tiny):
     done = []
     text.encode_texts(model, tok, TEXTS, batch_size=3, progress=done.append)
     assert done == [3, 3, 1]
+
+
+class _FakeHFTransformer(torch.nn.Module):
+    """A tiny bidirectional stand-in for a Hugging Face encoder (every position mixes with every other, pads
+    included, as a tower without a causal mask may): ``forward(input_ids, attention_mask)`` -> last_hidden_state."""
+
+    def __init__(self, vocab: int = 49408, width: int = 16, context: int = 32):
+        super().__init__()
+        g = torch.Generator().manual_seed(0)
+        self.emb = torch.nn.Parameter(torch.randn(vocab, width, generator=g) * 0.1)
+        self.pos = torch.nn.Parameter(torch.randn(context, width, generator=g) * 0.1)
+        self.seen: list[tuple] = []
+
+    def forward(self, input_ids, attention_mask):
+        from types import SimpleNamespace
+
+        self.seen.append(tuple(input_ids.shape))
+        x = self.emb[input_ids] + self.pos[:input_ids.shape[1]]
+        return SimpleNamespace(last_hidden_state=x + x.mean(dim=1, keepdim=True))
+
+
+def _fake_hf_model(tmp_path):
+    """A CustomTextCLIP whose text tower is open_clip's HFTextEncoder (built without ``transformers``) around
+    :class:`_FakeHFTransformer`, mean pooling and a linear projection."""
+    from types import SimpleNamespace
+
+    from open_clip.hf_model import HFTextEncoder, MeanPooler
+
+    model = _tower(tmp_path, "tiny-hf-text")
+    enc = HFTextEncoder.__new__(HFTextEncoder)
+    torch.nn.Module.__init__(enc)
+    enc.output_tokens, enc.output_dim = False, 32
+    enc.config = SimpleNamespace(pad_token_id=0)
+    enc.transformer, enc.pooler = _FakeHFTransformer(), MeanPooler()
+    enc.proj = torch.nn.Linear(16, 32, bias=False)
+    model.text = enc
+    return model.eval()
+
+
+def test_hugging_face_text_tower_uses_the_full_context(tmp_path):
+    """Issue 11: towers where the short context is not known to hold (Hugging Face) fall back to full context."""
+    model = _fake_hf_model(tmp_path)
+    tok = open_clip.get_tokenizer("tiny-vit")
+    assert text.truncation_kind(model) is None
+    model.text.transformer.seen.clear()
+    got = text.encode_texts(model, tok, TEXTS, batch_size=4)
+    assert model.text.transformer.seen == [(4, 32), (3, 32)]          # every batch at the full 32-token context
+    torch.testing.assert_close(got, _ref(model, tok, TEXTS))
+    with torch.no_grad():   # why: this tower run on the real tokens only gives another embedding
+        cut = tok(TEXTS[:1])[:, :8]
+        assert (F.normalize(model.encode_text(cut), dim=-1) - _ref(model, tok, TEXTS[:1])).abs().max() > 1e-3
+
+
+def test_real_hugging_face_text_tower_uses_the_full_context(tmp_path):
+    """The same with a real (tiny, randomly initialised) transformers BERT tower, where transformers is installed."""
+    transformers = pytest.importorskip("transformers")
+    from open_clip.hf_model import HFTextEncoder
+
+    model = _tower(tmp_path, "tiny-hf-bert")
+    cfg = transformers.BertConfig(vocab_size=49408, hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
+                                  intermediate_size=32, max_position_embeddings=32, pad_token_id=0)
+    model.text = HFTextEncoder("bert", output_dim=32, config=cfg, pooler_type="mean_pooler", proj_type="linear")
+    model.eval()
+    tok = open_clip.get_tokenizer("tiny-vit")
+    assert text.truncation_kind(model) is None
+    torch.testing.assert_close(text.encode_texts(model, tok, TEXTS, batch_size=4), _ref(model, tok, TEXTS))
