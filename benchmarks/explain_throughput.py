@@ -1,7 +1,7 @@
 """Benchmark: explanation throughput, its efficiency against the forward-pass floor, the text side, memory (issue 11).
 
     nice -n 10 .venv/bin/python benchmarks/explain_throughput.py [--model ViT-B-32 --model RN50] [--pretrained none]
-        [--device cpu|cuda] [--precision fp32|amp] [--images 50] [--batch-sizes 16,32,64]
+        [--device cpu|cuda] [--precision fp32|amp] [--images 50] [--batch-sizes 16,32,64] [--batch-size N]
         [--text-pool descriptors_imagenet.json] [--text-sample 256] [--skip-text] [--skip-image]
         [--project-suite paper13] [--json OUT.json]
 
@@ -10,14 +10,17 @@ In one run:
 * **image side**, per model (each in a fresh subprocess, so its peak memory is its own): one class of ``--images``
   photos (crops and flips of scikit-image's sample photos, written as JPEG), explained by the real engine
   (``runner.compute.run_unit``: decode, one encode pass, foreground, PCA and K-means parts, 3 visual prompts per
-  part, grounding against the ImageNet pool's 4,229 descriptors, MI, overlays, shard), with the feature cache off.
+  part, grounding against the ImageNet pool's 4,229 descriptors, MI, overlays, shard), with the feature cache and
+  the paper's evaluations off (``--with-evaluations`` includes them: they are not in the floor), the prompt
+  passes at the plain forward's best batch size (``--batch-size`` to fix one).
   The text bank is random unit vectors of the model's embedding size (grounding does the same work; the text side is
   measured separately). Reported: plain ``encode_image`` throughput at the best of ``--batch-sizes``, explanation
   throughput, **efficiency = (1 + 3 (L_pca + L_kmeans)) x plain forward time per image / explanation time per
   image** (L = mean parts per image, counted from the prompts encoded; 1 >= the engine is at the forward floor),
-  the same efficiency from this process's CPU time (``time.process_time``: less sensitive to other jobs on a
-  shared machine than wall time), the time split by stage, and peak memory (CPU: the subprocess's max RSS, model included; CUDA:
-  ``torch.cuda.max_memory_allocated`` during the class);
+  with the plain forward timed before and after the class (their mean), the same efficiency from this process's
+  CPU time (``time.process_time``: less sensitive to other jobs on a shared machine than wall time), the time split
+  by stage, the prompt images' forward throughput, the load average at the model's start and end, and peak memory
+  (CPU: the subprocess's max RSS, model included; CUDA: ``torch.cuda.max_memory_allocated`` during the class);
 * **text side**: the ImageNet pool's "a photo showing {d}" and raw texts (2 x 4,229) with ``--text-model``
   (ViT-B-32, random weights): time at the real token lengths (``method.text``, the current engine) on the whole
   pool, and at the full 77-token context (the engine before issue 11) on a seeded random sample of
@@ -41,6 +44,7 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
+from dataclasses import replace
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -187,9 +191,11 @@ def run_model(args) -> dict:
     torch.manual_seed(0)
     work = Path(tempfile.mkdtemp(prefix="mkbench-bench-"))
     data = make_class(work / "data", args.images)
+    load_start = os.getloadavg()[0]
     req = compute.ComputeRequest(dataset_dir=data, descriptors=Path(args.text_pool), out=work / "out", model=args.model,
-                                 pretrained=args.pretrained, batch_size=args.batch_size, device=args.device,
-                                 precision=args.precision, feature_cache=False, templates="imagenet")
+                                 pretrained=args.pretrained, batch_size=args.batch_size or 64, device=args.device,
+                                 precision=args.precision, feature_cache=False, templates="imagenet",
+                                 evaluations=None if args.with_evaluations else False)
     p = compute.plan(req)
     t0 = time.perf_counter()
     loaded = model_registry.load_model(p.spec, device=p.request.device, seed=0)
@@ -203,6 +209,8 @@ def run_model(args) -> dict:
     sizes = sorted({min(b, args.images) for b in args.batch_sizes})
     per_bs = plain_forward(loaded.model, images, sizes, p.request.device)
     best_bs = min(per_bs, key=per_bs.get)
+    # the prompt passes run at the plain forward's best batch size unless --batch-size says otherwise
+    p = replace(p, request=replace(p.request, batch_size=args.batch_size or best_bs))
     cuda = p.request.device.startswith("cuda")
     if cuda:
         torch.cuda.reset_peak_memory_stats()
@@ -215,14 +223,20 @@ def run_model(args) -> dict:
         expl_s, expl_cpu = time.perf_counter() - t0, time.process_time() - c0
     finally:
         stages.remove()
+    # the plain forward again after the class: the floor is the mean of the runs before and after it, so a load
+    # that changes during the class (shared machines) biases neither way
+    after = plain_forward(loaded.model, images, [best_bs], p.request.device)
+    before_s, before_cpu = per_bs[best_bs], plain_cpu[best_bs]
     n, B = args.images, len(unit.files)
     k = len(p.cfg.prompt_kinds)
     L = [c / k / B for c in stages.prompt_images]
     L += [0.0] * (len(p.cfg.methods) - len(L))
     floor = 1 + k * sum(L)
-    plain = per_bs[best_bs]
+    plain = (before_s + after[best_bs]) / 2
+    plain_c = (before_cpu + plain_forward.cpu[best_bs]) / 2
     stage_t = dict(stages.t)
     stage_t["other"] = max(0.0, expl_s - sum(stage_t.values()))
+    prompted = sum(stages.prompt_images)
     peak = (torch.cuda.max_memory_allocated() if cuda
             else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
     return {"model": args.model, "device": p.request.device, "precision": "amp" if amp else "fp32",
@@ -230,10 +244,14 @@ def run_model(args) -> dict:
             "plain_s_per_image": per_bs, "best_batch": best_bs, "plain_images_per_s": 1 / plain,
             "explain_s": expl_s, "explain_images_per_s": n / expl_s, "L": dict(zip(p.cfg.methods, L)),
             "forward_floor": floor, "efficiency": floor * plain / (expl_s / n), "stages_s": stage_t,
-            "plain_cpu_s_per_image": plain_cpu[best_bs], "explain_cpu_s": expl_cpu,
-            "efficiency_cpu_time": floor * plain_cpu[best_bs] / (expl_cpu / n),
+            "plain_s_per_image_before_after": [before_s, after[best_bs]],
+            "plain_cpu_s_per_image": plain_c, "explain_cpu_s": expl_cpu,
+            "efficiency_cpu_time": floor * plain_c / (expl_cpu / n),
             "peak_bytes": int(peak), "peak_kind": "cuda max_memory_allocated" if cuda else "process max RSS",
-            "threads": torch.get_num_threads()}
+            "threads": torch.get_num_threads(), "prompt_batch": p.request.batch_size, "prompt_images": prompted,
+            "prompt_s_per_image": stage_t.get("prompts: encode", 0.0) / max(prompted, 1),
+            "evaluations": bool(args.with_evaluations), "loadavg_start": load_start,
+            "loadavg_end": os.getloadavg()[0]}
 
 
 # ------------------------------------------------------------------------------------------------ text side
@@ -356,15 +374,26 @@ def _child(args, what: str) -> dict:
 def _fmt_table(image: dict, text_r, mem: dict, rows) -> str:
     lines = []
     if image:
-        lines.append(f"{'model':<12} {'device':<6} {'plain img/s':>11} {'(batch)':>7} {'explain img/s':>13} "
-                     f"{'L_pca':>5} {'L_km':>5} {'floor':>5} {'efficiency':>10} {'(CPU time)':>10} {'peak GB':>8}")
+        lines.append(f"{'model':<12} {'device':<6} {'thr':>3} {'plain img/s':>11} {'(batch)':>7} {'explain img/s':>13} "
+                     f"{'L_pca':>5} {'L_km':>5} {'floor':>5} {'efficiency':>10} {'(CPU time)':>10} {'peak GB':>8} "
+                     f"{'load':>9}")
         for r in image.values():
             L = r["L"]
-            lines.append(f"{r['model']:<12} {r['device']:<6} {r['plain_images_per_s']:>11.2f} {r['best_batch']:>7} "
-                         f"{r['explain_images_per_s']:>13.3f} {L.get('pca', 0):>5.2f} {L.get('kmeans', 0):>5.2f} "
-                         f"{r['forward_floor']:>5.1f} {r['efficiency']:>10.2f} {r.get('efficiency_cpu_time', 0):>10.2f} "
-                         f"{r['peak_bytes'] / 1024**3:>8.2f}")
+            load = f"{r.get('loadavg_start', 0):.1f}-{r.get('loadavg_end', 0):.1f}"
+            lines.append(f"{r['model']:<12} {r['device']:<6} {r.get('threads', 0):>3} {r['plain_images_per_s']:>11.2f} "
+                         f"{r['best_batch']:>7} {r['explain_images_per_s']:>13.3f} {L.get('pca', 0):>5.2f} "
+                         f"{L.get('kmeans', 0):>5.2f} {r['forward_floor']:>5.1f} {r['efficiency']:>10.2f} "
+                         f"{r.get('efficiency_cpu_time', 0):>10.2f} {r['peak_bytes'] / 1024**3:>8.2f} {load:>9}")
         lines.append("")
+        for r in image.values():
+            by_batch = sorted(r["plain_s_per_image"].items(), key=lambda kv: int(kv[0]))
+            plain = ", ".join(f"{b}: {1 / t:.2f}" for b, t in by_batch)
+            if "prompt_s_per_image" in r:
+                ba = r["plain_s_per_image_before_after"]
+                lines.append(f"{r['model']}: plain forward img/s by batch before the class {plain}, at batch "
+                             f"{r['best_batch']} after it {1 / ba[1]:.2f}; the {r['prompt_images']} prompt images at "
+                             f"batch {r['prompt_batch']}: {1 / max(r['prompt_s_per_image'], 1e-12):.2f} img/s"
+                             f"{'; evaluations included' if r.get('evaluations') else ''}")
         lines.append("time by stage (s) for the class: " + "; ".join(
             f"{r['model']}: " + ", ".join(f"{k} {v:.1f}" for k, v in sorted(r["stages_s"].items(), key=lambda kv: -kv[1]))
             for r in image.values()))
@@ -399,7 +428,10 @@ def main(argv=None):
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--precision", default="fp32", choices=("fp32", "amp"))
     ap.add_argument("--images", type=int, default=50)
-    ap.add_argument("--batch-size", type=int, default=64, help="the engine's prompt batch size")
+    ap.add_argument("--batch-size", type=int, default=None,
+                    help="the engine's prompt batch size (default: the plain forward's best of --batch-sizes)")
+    ap.add_argument("--with-evaluations", action="store_true",
+                    help="also run the paper's evaluations in the class (off: the explanation alone is timed)")
     ap.add_argument("--batch-sizes", default="16,32,64", help="batch sizes tried for the plain forward")
     ap.add_argument("--text-pool", default=str(DEFAULT_POOL))
     ap.add_argument("--text-model", default="ViT-B-32")
