@@ -49,7 +49,7 @@ from pathlib import Path
 from typing import Annotated, Literal, Optional, Union
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, field_validator, model_validator
 
 from .errors import UserError
 from .hashing import stable_hash
@@ -326,51 +326,79 @@ class RawSuite(_Raw):
         return _as_str(v)
 
 
-class MethodSettings(_Raw):
-    """Every field of :class:`~generator.method.config.MethodConfig` with its valid range (a test keeps the two in
-    step). Method names are checked when planning (the part-method registry needs torch)."""
-    facet: Literal["tokens", "keys"] = "tokens"
-    foreground_method: _Name = "batch_svd"    # checked against the registry when planning
-    foreground_component: _NonNegInt = 1
-    foreground_threshold: _Finite = 0.0
-    second_component_min_patches: _NonNegInt = 5
-    crf: bool = False
-    crf_params: Annotated[list[_Finite], Field(min_length=6, max_length=6)] = [10.0, 40.0, 13.0, 3.0, 3.0, 5.0]
-    n_parts: _PosInt = 5
-    methods: Annotated[list[_Name], Field(min_length=1)] = ["pca", "kmeans"]
-    kmeans_iter_limit: _PosInt = 500
-    prompt_kinds: Annotated[list[Literal["red", "gray", "blur"]], Field(min_length=1)] = ["red", "gray", "blur"]
-    ellipse_thickness: _PosInt = 1
-    blur_kernel: _PosInt = 11
-    initial_topk: _PosInt = 500
-    relevance_filter: bool = True
-    mean_offset: _Finite = 0.02
-    use_ot: bool = True
-    ot_scale: _PosFloat = 2.5
-    sinkhorn_lambda: _PosFloat = 1.0
-    sinkhorn_iters: _PosInt = 1000
-    sinkhorn_tol: Optional[_PosFloat] = None
-    topk_per_part: _PosInt = 3
-    importance_scale: _Finite = 2.5
-    language_topk: _PosInt = 50
-    pool_scaling: Literal["auto", "ratio", "none"] = "auto"
-    reference_pool_size: _PosInt = 4229
-    small_pool_size: _NonNegInt = 400
-    descriptor_prompt: str = "a photo showing {}"
+# The valid range of each method setting whose Python type alone does not say it. The fields and their defaults come
+# from :class:`~generator.method.config.MethodConfig` (one source: :func:`_method_settings_model` builds the pydantic
+# model from the dataclass); a setting not listed here is checked against its annotation only. Method names are
+# checked when planning (the part-method registry needs torch).
+_METHOD_RANGES = {
+    "facet": Literal["tokens", "keys"],
+    "foreground_method": _Name,              # checked against the registry when planning
+    "foreground_component": _NonNegInt,
+    "second_component_min_patches": _NonNegInt,
+    "crf_params": Annotated[list[_Finite], Field(min_length=6, max_length=6)],
+    "n_parts": _PosInt,
+    "methods": Annotated[list[_Name], Field(min_length=1)],
+    "kmeans_iter_limit": _PosInt,
+    "prompt_kinds": Annotated[list[Literal["red", "gray", "blur"]], Field(min_length=1)],
+    "ellipse_thickness": _PosInt,
+    "blur_kernel": _PosInt,
+    "initial_topk": _PosInt,
+    "ot_scale": _PosFloat,
+    "sinkhorn_lambda": _PosFloat,
+    "sinkhorn_iters": _PosInt,
+    "sinkhorn_tol": Optional[_PosFloat],
+    "topk_per_part": _PosInt,
+    "language_topk": _PosInt,
+    "pool_scaling": Literal["auto", "ratio", "none"],
+    "reference_pool_size": _PosInt,
+    "small_pool_size": _NonNegInt,
+}
+# a dataclass annotation -> what the YAML may give for it (tuples are YAML lists; an int is fine for a float)
+_PLAIN_TYPES = {str: str, int: int, float: _Finite, bool: bool, tuple: list}
 
-    @field_validator("blur_kernel")
-    @classmethod
-    def _odd(cls, v):
-        if v % 2 == 0:
-            raise ValueError("must be odd (a Gaussian kernel size), e.g. 11")
-        return v
 
-    @field_validator("descriptor_prompt")
-    @classmethod
-    def _one_slot(cls, v):
-        if v.count("{}") != 1:
-            raise ValueError("must contain '{}' (the descriptor) exactly once, e.g. 'a photo showing {}'")
-        return v
+def _odd(v):
+    if v % 2 == 0:
+        raise ValueError("must be odd (a Gaussian kernel size), e.g. 11")
+    return v
+
+
+def _one_slot(v):
+    if v.count("{}") != 1:
+        raise ValueError("must contain '{}' (the descriptor) exactly once, e.g. 'a photo showing {}'")
+    return v
+
+
+def _method_settings_model() -> type[BaseModel]:
+    """The pydantic model of ``method:``: every field of MethodConfig with its default (tuples as lists), typed by
+    :data:`_METHOD_RANGES` or else by its annotation."""
+    import typing
+
+    hints = typing.get_type_hints(MethodConfig)
+    fields = {}
+    for f in dataclasses.fields(MethodConfig):
+        kind = _METHOD_RANGES.get(f.name)
+        if kind is None:
+            hint = hints[f.name]
+            args = [a for a in typing.get_args(hint) if a is not type(None)]
+            if hint in _PLAIN_TYPES:
+                kind = _PLAIN_TYPES[hint]
+            elif len(args) == 1 and args[0] in _PLAIN_TYPES:   # X | None
+                kind = Optional[_PLAIN_TYPES[args[0]]]
+            else:
+                raise TypeError(f"MethodConfig.{f.name}: give its valid values in suite._METHOD_RANGES")
+        default = f.default if f.default is not dataclasses.MISSING else f.default_factory()
+        fields[f.name] = (kind, list(default) if isinstance(default, tuple) else default)
+    unknown = set(_METHOD_RANGES) - set(fields)
+    if unknown:
+        raise TypeError(f"suite._METHOD_RANGES names settings MethodConfig does not have: {sorted(unknown)}")
+    return create_model("MethodSettings", __base__=_Raw, __doc__="Every MethodConfig field with its valid range.",
+                        __validators__={"_odd": field_validator("blur_kernel")(_odd),
+                                        "_one_slot": field_validator("descriptor_prompt")(_one_slot)},
+                        **fields)
+
+
+MethodSettings = _method_settings_model()
 
 
 # what a key takes, said after the error (the pydantic message says what is wrong)
