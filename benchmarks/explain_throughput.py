@@ -9,7 +9,7 @@ In one run:
 
 * **image side**, per model (each in a fresh subprocess, so its peak memory is its own): one class of ``--images``
   photos (crops and flips of scikit-image's sample photos, written as JPEG), explained by the real engine
-  (``runner.compute.run_unit``: decode, one encode pass, foreground, PCA and K-means parts, 3 visual prompts per
+  (``runner.work.run_unit``: decode, one encode pass, foreground, PCA and K-means parts, 3 visual prompts per
   part, grounding against the ImageNet pool's 4,229 descriptors, MI, overlays, shard), with the feature cache and
   the paper's evaluations off (``--with-evaluations`` includes them: they are not in the floor), the prompt
   passes at the plain forward's best batch size (``--batch-size`` to fix one).
@@ -111,10 +111,10 @@ class Stages:
 
     def install(self):
         from generator.method import explain, foreground, grounding, parts, prompts
-        from generator.runner import compute
+        from generator.runner import work
 
-        self.wrap(compute.Engine, "load_images", "decode")
-        self.wrap(compute, "_encode", "encode")
+        self.wrap(work.Engine, "load_images", "decode")
+        self.wrap(work, "encode_class", "encode")
         self.wrap(foreground, "foreground_masks", "foreground+parts")
         self.wrap(explain, "_pixel_keep", "foreground+parts")
         self.wrap(parts, "part_maps", "foreground+parts")
@@ -124,8 +124,8 @@ class Stages:
         self.wrap(grounding, "ground_batch", "grounding+MI")
         self.wrap(explain, "_encode_prompts", "prompts: encode", count=lambda a, k: self.prompt_images.append(len(a[1])))
         self.wrap(explain, "_method_result", "grounding+MI")
-        self.wrap(compute, "write_overlay", "writing")
-        self.wrap(compute, "write_shard", "writing")
+        self.wrap(work, "write_overlay", "writing")
+        self.wrap(work, "write_shard", "writing")
         return self
 
     def remove(self):
@@ -186,6 +186,7 @@ def run_model(args) -> dict:
     from generator.registry import models as model_registry
     from generator.registry.datasets import Preprocess
     from generator.runner import compute
+    from generator.runner import work as runner_work
     from generator.runner.device import apply_precision
 
     torch.manual_seed(0)
@@ -201,7 +202,7 @@ def run_model(args) -> dict:
     loaded = model_registry.load_model(p.spec, device=p.request.device, seed=0)
     amp = apply_precision(loaded, p.request.device, p.precision)
     load_s = time.perf_counter() - t0
-    eng = compute.Engine(p, lambda m: None, loaded=loaded)
+    eng = runner_work.Engine(p, lambda m: None, loaded=loaded)
     eng.pre = Preprocess(loaded.image_size, loaded.mean, loaded.std)
     eng.bank = random_bank(loaded, p.pool, p.dataset.classnames, p.cfg)
     unit = p.units[0]
@@ -218,7 +219,7 @@ def run_model(args) -> dict:
     stages = Stages().install()
     try:
         t0, c0 = time.perf_counter(), time.process_time()
-        compute.run_unit(p, unit, eng)
+        runner_work.run_unit(p, unit, eng)
         _sync(p.request.device)
         expl_s, expl_cpu = time.perf_counter() - t0, time.process_time() - c0
     finally:

@@ -132,9 +132,9 @@ class Suite:
 class PairSpec:
     """One (model, dataset) pair, resolved: everything a worker needs to plan and compute it, frozen and picklable
     (it travels to worker processes and SLURM tasks as it is). A suite resolves into these once
-    (:func:`generator.runner.suite_run.plan_suite`: model names through the registry into ``resolved``, pools into
-    files); ``mkbench compute`` builds one with the same defaults. The runner's engine takes it as its request
-    (``generator.runner.compute.ComputeRequest`` is this class) and never modifies it.
+    (:func:`generator.runner.resolve.resolve_suite`: model names through the registry into ``resolved`` and
+    ``weights``, pools into files); ``mkbench compute`` is a one-pair suite (:func:`one_pair_suite`) resolved the same
+    way. The planner, the worker and the merger take it as it is and never modify it.
 
     What determines results (in the unit keys): the model and its weights, the dataset, ``method`` (with
     ``methods``), ``seed``, ``precision`` (effective: CPU is always fp32) and ``overlays_per_class``. The rest says how
@@ -162,9 +162,36 @@ class PairSpec:
     fail_fast: bool = False                          # stop at the first unreadable image (default: skip, record)
     evaluations: Optional[object] = None             # runner.evaluations.EvalConfig (None: all on); False: off
     resolved: Optional[object] = None                # registry ModelSpec of (model, pretrained, model_config), if done
+    weights: Optional[str] = None                    # its weights identity (registry.models.weights_identity), if done
 
     def pair_id(self) -> tuple:
         return (getattr(self.resolved, "id", None) or self.model or self.model_config, self.dataset_name)
+
+
+SUITE_DEFAULTS = {f.name: f.default for f in dataclasses.fields(Suite) if f.default is not dataclasses.MISSING}
+
+
+def one_pair_suite(*, dataset_dir, descriptors, model: Optional[str] = None, pretrained: Optional[str] = None,
+                   model_config: Optional[str] = None, dataset_name: Optional[str] = None, class_names=None,
+                   templates=None, methods=None, **settings) -> Suite:
+    """The suite of ``mkbench compute``: one model on one dataset, with the suite defaults (:data:`SUITE_DEFAULTS`:
+    precision, seed, batch size, part methods, method settings) for whatever is not given. As on the command line,
+    ``pretrained=None`` gives a paper model its paper weights, ``dataset_name=None`` names the dataset after its
+    folder and ``templates=None`` takes the default templates; ``settings``: ``seed``, ``device``, ``batch_size``,
+    ``precision``, ``fail_fast``, ``evaluations`` (switches turned off, as the suite key, e.g.
+    ``{"random_weights": False}``)."""
+    unknown = set(settings) - {"seed", "device", "batch_size", "precision", "fail_fast", "evaluations"}
+    if unknown:
+        raise TypeError(f"one_pair_suite: unknown settings {sorted(unknown)}")
+    settings = {k: v for k, v in settings.items() if v is not None}
+    suite = Suite(name=dataset_name or Path(dataset_dir).name,
+                  models=(SuiteModel(name=model or "", pretrained=pretrained, model_config=model_config),),
+                  datasets=(SuiteDataset(name=dataset_name, dir=str(dataset_dir), descriptors=str(descriptors),
+                                         templates=tuple(templates) if isinstance(templates, list) else templates,
+                                         classnames=str(class_names) if class_names else None),),
+                  methods=tuple(methods) if methods else SUITE_DEFAULTS["methods"], **settings)
+    suite.method_config()  # validate early
+    return suite
 
 
 def _plain(x):

@@ -1,7 +1,8 @@
 """The import directions the README's Architecture section states, checked on the source (every import, also
 the lazy ones inside functions): ``report`` never imports torch, open_clip, ``method`` or ``runner``; ``method`` never
 imports the runner, report, results, suites or the CLI; ``registry`` never imports ``method``, ``runner`` or
-``report``; ``results`` imports none of them (nor torch); and no module imports a module that imports it back."""
+``report``; ``results`` imports none of them (nor torch); no module imports a module that imports it back (also lazily); and the
+runner's steps import each other only in the order of the data path."""
 from __future__ import annotations
 
 import ast
@@ -19,10 +20,10 @@ RULES = {  # package -> what it must never import
     "generator.results": ENGINE + ("generator.method", "generator.runner", "generator.report", "generator.registry",
                                    "generator.commands"),
 }
-# cycles through lazy (function-level) imports exist today inside the runner (suite_run, compute, progress, merge,
-# records, evaluations; issue 12 item 4 splits it into plan / work / merge): tolerated while they stay inside it;
-# a lazy cycle across packages, or any module-level cycle, fails the test
-LAZY_CYCLES_TOLERATED_IN = ("generator.runner",)
+# the data path of `mkbench build`, in the order a reader follows it: each step imports only steps before it (and
+# the shared types), never one after it, so the path reads in one direction
+DATA_PATH = ("generator.runner.types", "generator.runner.resolve", "generator.runner.plan", "generator.runner.work",
+             "generator.runner.executors", "generator.runner.merge", "generator.runner.orchestrate")
 
 
 def _name(path: Path) -> str:
@@ -97,9 +98,17 @@ def _cycles(top_level_only: bool) -> list[set[str]]:
 
 
 def test_no_module_imports_a_module_that_imports_it_back():
+    """Also through lazy (function-level) imports, anywhere in the package."""
     assert _cycles(top_level_only=True) == []
-    assert [sorted(c) for c in _cycles(top_level_only=False)
-            if not any(all(_within(m, p) for m in c) for p in LAZY_CYCLES_TOLERATED_IN)] == []
+    assert [sorted(c) for c in _cycles(top_level_only=False)] == []
+
+
+def test_the_runner_reads_in_the_order_of_the_data_path():
+    later = {m: DATA_PATH[i + 1:] for i, m in enumerate(DATA_PATH)}
+    back = sorted(f"{m} imports {i}" for m in DATA_PATH for i in imports(m) if i in later[m])
+    assert back == []
+    assert "generator.runner.suite_run" not in MODULES   # split into resolve / plan / work / merge (issue 12)
+
 
 
 def test_the_checker_sees_relative_and_lazy_imports():

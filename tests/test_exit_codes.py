@@ -55,7 +55,7 @@ def test_validate_exits_0_when_valid_and_1_when_a_run_is_invalid(tmp_path):
 # makes one class fail inside the real runner (fault injection from outside the package)
 FAIL_ONE_CLASS = """
 import os
-from generator.runner import compute as _c
+from generator.runner import work as _c
 _run_unit = _c.run_unit
 def run_unit(p, unit, eng):
     if unit.folder == os.environ["MKBENCH_TEST_FAIL"]:

@@ -134,7 +134,7 @@ def test_valid_values_still_load_and_fail_fast_is_not_hashed():
 
 def test_evaluations_switches_opt_out_of_the_random_weights_baseline():
     from generator.runner.evaluations import EvalConfig
-    from generator.runner.suite_run import suite_evaluations
+    from generator.runner.resolve import suite_evaluations
 
     base = {"models": ["m"], "datasets": [{"name": "d", "dir": "x", "descriptors": "y"}]}
     off = parse_suite({**base, "evaluations": {"random_weights": False}})

@@ -82,7 +82,7 @@ def suite_options(fn):
 def _run(suite, out, executor, workers, cluster, device, models, datasets, max_units, keep_going, overlays_per_class,
          weights_cache, dry_run, quiet, fmt="table", no_feature_cache=False, fail_fast=None):
     from generator.runner.orchestrate import run_suite
-    from generator.runner.suite_run import RunOptions
+    from generator.runner.types import RunOptions
     from generator.suite import load_suite
 
     s = load_suite(suite)

@@ -1,9 +1,13 @@
-"""``mkbench compute``: explain one dataset with one model and write versioned results (resumable)."""
+"""``mkbench compute``: explain one dataset with one model and write versioned results (resumable). It is a one-pair
+suite (:func:`generator.suite.one_pair_suite`: the suite defaults for precision, seed, batch size and method settings)
+run through the suite's resolve / plan / work / merge (:mod:`generator.runner.compute`)."""
 from __future__ import annotations
 
 from pathlib import Path
 
 import click
+
+from generator.suite import PRECISIONS, SEED_MAX, SUITE_DEFAULTS
 
 EXAMPLES = """
 \b
@@ -53,11 +57,11 @@ def _methods(ctx, param, value):
 @click.option("--out", required=True, type=click.Path(file_okay=False), metavar="DIR", help="Results folder.")
 @click.option("--templates", metavar="NAME|FILE",
               help="Zero-shot templates: imagenet, places365, food101, default, or a file (JSON list / txt lines).")
-@click.option("--batch-size", type=click.IntRange(1, 65536), default=64, show_default=True,
+@click.option("--batch-size", type=click.IntRange(1, 65536), default=SUITE_DEFAULTS["batch_size"], show_default=True,
               help="Images per forward pass of the prompt images (a class is still explained as one batch).")
-@click.option("--seed", type=click.IntRange(0, 2**32 - 1), default=0, show_default=True,
+@click.option("--seed", type=click.IntRange(0, SEED_MAX), default=SUITE_DEFAULTS["seed"], show_default=True,
               help="Seed (k-means, random weights); 0 to 2**32-1.")
-@click.option("--device", default="auto", show_default=True, metavar="cpu|cuda|cuda:N|auto")
+@click.option("--device", default=SUITE_DEFAULTS["device"], show_default=True, metavar="cpu|cuda|cuda:N|auto")
 @click.option("--methods", callback=_methods, metavar="pca,kmeans",
               help="Part methods, comma separated (default: pca,kmeans).")
 @click.option("--overlays", "overlays_per_class", type=click.IntRange(0, 100000), default=4, show_default=True,
@@ -66,7 +70,7 @@ def _methods(ctx, param, value):
               help="Do not reuse or store image features (OUT/.cache/features: per class, the encode pass with "
               "float16 patch features and the prompt embeddings; ViT-B/16 on ImageNet ~15 MB per class, ~15 GB "
               "per model). Results are the same either way.")
-@click.option("--precision", type=click.Choice(["amp", "fp32"]), default="amp", show_default=True,
+@click.option("--precision", type=click.Choice(PRECISIONS), default=SUITE_DEFAULTS["precision"], show_default=True,
               help="Image tower on CUDA: amp (bf16/fp16 autocast) or fp32; CPU is always fp32. Same default as suites.")
 @click.option("--fail-fast", is_flag=True,
               help="Stop at the first unreadable image (corrupt, truncated, empty, a decompression bomb) instead of "
@@ -83,16 +87,19 @@ def compute(model, model_config, pretrained, dataset_dir, dataset_name, class_na
             no_evaluations, no_random_weights, quiet):
     """Explain a dataset's zero-shot classification with one CLIP model (mutual knowledge, MI, AUC)."""
     from generator.outputs import check_separate
-    from generator.runner.compute import ComputeRequest, compute as run
+    from generator.runner.compute import compute as run, pair_of
+    from generator.runner.types import RunOptions
+    from generator.suite import one_pair_suite
 
     check_separate({"--out": out}, {"--dataset-dir": dataset_dir})   # results inside the images, or the reverse
-    req = ComputeRequest(dataset_dir=Path(dataset_dir), descriptors=Path(descriptors), out=Path(out), model=model,
-                         pretrained=pretrained, model_config=model_config, dataset_name=dataset_name,
-                         class_names=Path(class_names) if class_names else None, templates=templates,
-                         batch_size=batch_size, seed=seed, device=device, methods=methods,
-                         overlays_per_class=overlays_per_class, feature_cache=not no_feature_cache,
-                         precision=precision, fail_fast=fail_fast,
-                         evaluations=False if no_evaluations else _evaluations(no_random_weights))
+    suite = one_pair_suite(dataset_dir=dataset_dir, descriptors=descriptors, model=model, pretrained=pretrained,
+                           model_config=model_config, dataset_name=dataset_name, class_names=class_names,
+                           templates=templates, methods=methods, seed=seed, device=device, batch_size=batch_size,
+                           precision=precision, fail_fast=fail_fast,
+                           evaluations={"random_weights": False} if no_random_weights else {})
+    req = pair_of(suite, RunOptions(out=Path(out), overlays_per_class=overlays_per_class,
+                                    feature_cache=not no_feature_cache, evaluations=False if no_evaluations else None),
+                  model=model)
     from generator.runner.progress import step_bars, RichSteps, Steps
     from rich.console import Console
 
@@ -112,9 +119,3 @@ def compute(model, model_config, pretrained, dataset_dir, dataset_name, class_na
                     f"classes.json, e.g. {first.image}: {first.reason} (--fail-fast stops instead)", fg="yellow",
                     err=True)
     click.echo(str(result.results_dir))
-
-
-def _evaluations(no_random_weights: bool):
-    from generator.runner.evaluations import EvalConfig
-
-    return EvalConfig(random_weights=False) if no_random_weights else None

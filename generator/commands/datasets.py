@@ -21,7 +21,7 @@ def _row(suite, ds) -> dict:
     from generator.errors import UserError
     from generator.registry.datasets import scan_image_folder
     from generator.runner.resources import cached_pool
-    from generator.runner.suite_run import _unset_vars
+    from generator.runner.resolve import unset_vars as _unset_vars
     from generator.registry.descriptors import KNOWN_POOLS
 
     row = {"suite": suite.name, "dataset": ds.name, "dir": ds.dir, "classes": None, "images": None,

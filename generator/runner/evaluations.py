@@ -58,7 +58,7 @@ class BatchEvaluations(list):
 
 
 def run_evaluations(p, unit, eng, raw: np.ndarray, explanations) -> Optional[BatchEvaluations]:
-    """The one call of :func:`generator.runner.compute.run_unit`: quality and baselines of a class batch, with its
+    """The one call of :func:`generator.runner.work.run_unit`: quality and baselines of a class batch, with its
     measured cost; None when the request turned the evaluations off."""
     import time
 
@@ -393,36 +393,56 @@ def _class_descriptors(pool, classnames: Sequence[str]) -> list[list[str]]:
     return [list(pool.classes.get(c) or loose.get(c.lower().replace("_", " ").strip(), [])) for c in classnames]
 
 
-def run_augmentation(p, shards: list[dict], engine=None, progress=lambda m: None) -> Optional[dict]:
-    """``Summary.augmentation`` of a merged run (:mod:`generator.evaluation.augmentation`); loads the model when no
-    ``engine`` is given. The result is cached in ``OUT/.cache/augmentation`` keyed by the run configuration and the
-    unit keys, so a re-merge does not recompute it. None when the evaluations are off."""
-    import json
-    import time
+def augmentation_wanted(p) -> bool:
+    """Whether the plan ``p`` asks for the descriptor augmentation (the evaluations are on, with it)."""
+    ev = eval_config(p.request.evaluations)
+    return ev is not None and ev.augmentation
+
+
+def augmentation_path(p):
+    """The cache file of ``p``'s augmentation, keyed by the run configuration and the unit keys (a re-merge of the
+    same results reads it; any change of setting or data computes it afresh)."""
     from pathlib import Path
 
     from generator.evaluation import augmentation as aug
     from generator.hashing import short_name, stable_hash
+
+    ev = eval_config(p.request.evaluations)
+    key = stable_hash({"config": p.run_config(), "units": [u.key for u in p.units], "prompt": aug.PROMPT,
+                       "per_neighbour": ev.augmentation_per_neighbour, "intervals": 1})
+    return (Path(p.request.out) / ".cache" / "augmentation" / short_name(p.dataset.name) / short_name(p.spec.id)
+            / f"{key}.json")
+
+
+def read_augmentation(p) -> Optional[dict]:
+    """``Summary.augmentation`` of ``p`` as the worker computed it (:func:`run_augmentation`), or None when it is
+    not wanted or not there."""
+    import json
+
+    if not augmentation_wanted(p):
+        return None
+    try:
+        return json.loads(augmentation_path(p).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def run_augmentation(p, shards: list[dict], eng, encode, progress=lambda m: None) -> Optional[dict]:
+    """``Summary.augmentation`` of a pair whose units are all done (:mod:`generator.evaluation.augmentation`), written
+    to :func:`augmentation_path` for the merger (:func:`read_augmentation`). ``eng``: a ready
+    :class:`generator.runner.work.Engine` of ``p``; ``encode(unit, images)``: the class's encode pass (the feature
+    cache when it holds it). None when the evaluations are off."""
+    import time
+
+    from generator.evaluation import augmentation as aug
     from generator.results.io import write_json
 
     ev = eval_config(p.request.evaluations)
     if ev is None or not ev.augmentation:
         return None
-    key = stable_hash({"config": p.run_config(), "units": [u.key for u in p.units], "prompt": aug.PROMPT,
-                       "per_neighbour": ev.augmentation_per_neighbour, "intervals": 1})
-    path = (Path(p.request.out) / ".cache" / "augmentation" / short_name(p.dataset.name) / short_name(p.spec.id)
-            / f"{key}.json")
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        pass
     from generator.method import text
-    from generator.runner import compute as engine_mod
 
     start = time.perf_counter()
-    if engine is None:   # the suite runner's merge: reuse the model this process holds (loaded once per process)
-        engine = engine_mod.Engine(p, progress, loaded=engine_mod.load_model_once(p, progress))
-    eng = engine.ready()
     req, loaded = p.request, eng.loaded
     embeds, labels, vision = [], [], []
     for unit, shard in zip(p.units, shards):
@@ -431,7 +451,7 @@ def run_augmentation(p, shards: list[dict], engine=None, progress=lambda m: None
             continue
         images, _ = eng.pre.load_batch([p.dataset.root / f for f in files], device=req.device)
         if files == list(unit.files):
-            emb = engine_mod._encode(p, unit, eng, images)[0].embeds   # the feature cache when it holds them
+            emb = encode(unit, images).embeds   # the feature cache when it holds them
         else:
             from generator.method import features
 
@@ -461,5 +481,5 @@ def run_augmentation(p, shards: list[dict], engine=None, progress=lambda m: None
            "intervals": aug.intervals(result, labels, ev.n_boot, ev.level, p.request.seed),
            "n_text_prompts": len(texts),
            "classes_without_descriptors": [n for n, o in zip(names, own) if not o]}
-    write_json(path, out)
+    write_json(augmentation_path(p), out)
     return out

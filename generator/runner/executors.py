@@ -9,7 +9,7 @@
   ``"debug"`` run the same path through submitit's local / in-process executors (tests, a workstation).
 
 Either way the main process only watches shard files for progress and merges at the end
-(:func:`generator.runner.suite_run.merge_all`), so the merged files do not depend on the executor.
+(:func:`generator.runner.merge.merge_all`), so the merged files do not depend on the executor.
 """
 from __future__ import annotations
 
@@ -24,8 +24,9 @@ except ImportError:  # the `slurm` extra is not installed: local runs need no su
 
 from generator.errors import UserError
 from generator.runner.shards import shard_path
-from generator.runner.suite_run import (Events, LogEvents, Outcome, PrintEvents, Status, SuitePlan, Task, execute,
-                                        log, make_tasks)
+from generator.runner.plan import make_tasks
+from generator.runner.types import Events, Outcome, Status, SuitePlan, Task
+from generator.runner.work import LogEvents, PrintEvents, execute, log
 
 
 class ShardWatcher:

@@ -1,5 +1,9 @@
-"""One call that runs a suite: plan, execute (local or SLURM), merge, report. The CLI's ``run`` and ``build`` are
-thin wrappers around :func:`run_suite`."""
+"""One call that runs a suite, each step in its own module, in the order the data flows: resolve the suite into
+frozen pair specs (:mod:`~generator.runner.resolve`), plan them (:mod:`~generator.runner.plan`), execute the
+pending units (:mod:`~generator.runner.executors` running :mod:`~generator.runner.work`, local or SLURM), compute the
+merged pairs' augmentation (:func:`generator.runner.work.augment_pairs`), merge (:mod:`~generator.runner.merge`),
+report (:mod:`~generator.runner.progress`). The CLI's ``run`` and ``build`` are thin wrappers around
+:func:`run_suite`."""
 from __future__ import annotations
 
 import time
@@ -13,7 +17,11 @@ from generator.runner.executors import make_executor
 from generator.runner.resources import check_output_folder
 from generator.runner.progress import (RunProgress, close_run_log, make_report, open_run_log, render_report,
                                        write_report)
-from generator.runner.suite_run import PairResult, RunOptions, merge_all, plan_suite, require_plan
+from generator.runner.merge import merge_all
+from generator.runner.plan import plan_suite, require_plan
+from generator.runner.resolve import resolve_suite
+from generator.runner.types import PairResult, RunOptions
+from generator.runner.work import augment_pairs, save_hashes
 
 
 def run_suite(suite, opts: RunOptions, quiet: bool = False, console: Optional[Console] = None,
@@ -29,7 +37,8 @@ def run_suite(suite, opts: RunOptions, quiet: bool = False, console: Optional[Co
     try:
         say = _say(console, quiet)
         say(f"planning suite {suite.name} ({len(suite.models)} models x {len(suite.datasets)} datasets)")
-        sp = plan_suite(suite, opts, say=say)
+        sp = plan_suite(resolve_suite(suite, opts, say=say))
+        save_hashes(p.plan for p in sp.pairs)
         require_plan(sp)
         for note in sp.notes:
             say(f"note: {note}")
@@ -40,6 +49,8 @@ def run_suite(suite, opts: RunOptions, quiet: bool = False, console: Optional[Co
             executor = make_executor(opts, suite)
             with RunProgress(sp, quiet=quiet, console=console) as progress:
                 outcomes = executor.run(sp, progress)
+        if not dry_run:
+            augment_pairs(sp, outcomes)
         results = merge_all(sp, outcomes) if not dry_run else [
             PairResult(p.model_id, p.dataset, total=len(p.units), skipped=len(p.done),
                        merged=f"dry run: {len(p.pending)} to compute") for p in sp.pairs]

@@ -5,7 +5,7 @@
 * :func:`open_run_log` makes ``OUT/.logs/<run id>.log`` (DEBUG level: failures keep their traceback there).
 * :class:`Steps` (no-op) / :class:`RichSteps`: bars with ETA for the long steps *inside* a unit (text encoding,
   model loading, per-image feature extraction and prompt encoding, overlays) and the site build; the engine
-  (:mod:`generator.runner.compute`) reports to whichever it is given, quiet mode gives the no-op one.
+  (:mod:`generator.runner.work`) reports to whichever it is given, quiet mode gives the no-op one.
 * :class:`RunReport`: what ran, what was skipped, what failed, per (model, dataset), with seconds per class and an
   estimate of a full run per model (so a sampled run, ``--max-units``, estimates the cost of the whole suite);
   written next to the log as JSON and printed as a table.
@@ -25,7 +25,7 @@ from rich.progress import (BarColumn, MofNCompleteColumn, Progress, SpinnerColum
 from rich.table import Table
 
 from generator.results.io import write_json
-from generator.runner.suite_run import Events, Outcome, PairResult, Status, SuitePlan
+from generator.runner.types import Events, Outcome, PairResult, Status, SuitePlan
 
 log = logging.getLogger("mkbench.run")
 

@@ -44,21 +44,20 @@ def image_hashes(dataset) -> HashCache:
     return HashCache.named("images-" + stable_hash(os.path.abspath(dataset.root)))
 
 
-def class_files(dataset) -> list[dict]:
+def class_files(dataset, hashes: Optional[HashCache] = None) -> list[dict]:
     """What of each class of ``dataset`` enters its unit key whatever the model: ``files`` (relative path and the
     first 16 hex digits of the sha256 of the bytes of each image) and, for a dataset with part masks,
-    ``ground_truth``. Images are read once and remembered by stat signature (:func:`image_hashes`); a suite
-    computes this once per dataset and passes it to :func:`make_units` for every model."""
-    out, hashes = [], image_hashes(dataset)
-    try:
-        for c in dataset.classes:
-            files = tuple(dataset.relative(p) for p in c.files)
-            entry = {"files": [[f, hashes.sha256(p)[:16]] for f, p in zip(files, c.files)]}
-            if getattr(dataset, "part_masks", None) is not None:
-                entry["ground_truth"] = dataset.part_masks.key(files)
-            out.append(entry)
-    finally:
-        hashes.save()
+    ``ground_truth``. Images are read once and remembered by stat signature in ``hashes`` (default
+    :func:`image_hashes`), which this fills but does not save (planning writes nothing: the worker saves it,
+    :func:`generator.runner.work.save_hashes`); a suite computes this once per dataset and passes it to
+    :func:`make_units` for every model."""
+    out, hashes = [], hashes if hashes is not None else image_hashes(dataset)
+    for c in dataset.classes:
+        files = tuple(dataset.relative(p) for p in c.files)
+        entry = {"files": [[f, hashes.sha256(p)[:16]] for f, p in zip(files, c.files)]}
+        if getattr(dataset, "part_masks", None) is not None:
+            entry["ground_truth"] = dataset.part_masks.key(files)
+        out.append(entry)
     return out
 
 

@@ -30,10 +30,10 @@ def test_class_of_distinct_photos(tmp_path):
 
 def test_stage_timers_wrap_and_restore():
     from generator.method import prompts
-    from generator.runner import compute
+    from generator.runner import work as compute
 
     bt = _bench()
-    orig = (prompts.part_prompts, compute._encode, compute.Engine.load_images)
+    orig = (prompts.part_prompts, compute.encode_class, compute.Engine.load_images)
     st = bt.Stages().install()
     assert prompts.part_prompts is not orig[0]
     img = np.zeros((16, 16, 3), np.uint8)
@@ -41,7 +41,7 @@ def test_stage_timers_wrap_and_restore():
     pm[4:10, 4:10] = 0
     prompts.part_prompts(img, pm)
     st.remove()
-    assert (prompts.part_prompts, compute._encode, compute.Engine.load_images) == orig
+    assert (prompts.part_prompts, compute.encode_class, compute.Engine.load_images) == orig
     assert st.t["prompts: draw"] > 0
 
 

@@ -17,7 +17,7 @@ import pytest
 
 from generator.errors import StopRun, UserError
 from generator.runner.orchestrate import run_suite
-from generator.runner.suite_run import RunOptions
+from generator.runner.types import RunOptions
 from generator.suite import load_suite
 from tests.fixtures.suites import make_suite, merged, reference_run
 
@@ -61,7 +61,7 @@ KILLER = textwrap.dedent("""
 # class (one class finished, the second half-written), the summary of the merge (images.jsonl and classes.json
 # written, summary.json and the merge mark not)
 MOMENTS = {"early": ("generator.registry.models", "load_model", 1),
-           "mid-class": ("generator.runner.compute", "write_overlay", 3),
+           "mid-class": ("generator.runner.work", "write_overlay", 3),
            "merge": ("generator.runner.merge", "write_json", 2)}
 
 
@@ -132,7 +132,7 @@ def test_an_unwritable_output_folder_is_one_line_before_any_work(tmp_path):
 def test_a_result_folder_deleted_during_the_run_is_a_failure_not_a_silent_success(tmp_path, monkeypatch):
     import shutil
 
-    import generator.runner.suite_run as sr
+    import generator.runner.merge as sr
 
     suite = make_suite(tmp_path, n_classes=2, per_class=1)
     out = tmp_path / "out"

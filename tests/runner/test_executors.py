@@ -12,7 +12,11 @@ from generator.errors import UserError
 from generator.runner.executors import SlurmExecutor, SuiteJob, make_executor
 from generator.runner.orchestrate import run_suite
 from generator.runner.shards import shard_path
-from generator.runner.suite_run import RunOptions, make_tasks, merge_all, plan_suite
+from generator.runner.merge import merge_all
+from generator.runner.plan import make_tasks, plan_suite
+from generator.runner.resolve import resolve_suite
+from generator.runner.types import RunOptions
+from generator.runner.work import augment_pairs
 from generator.suite import SlurmSpec, load_suite, parse_suite
 from tests.fixtures.suites import merged, reference_run
 
@@ -65,7 +69,7 @@ def test_a_preempted_local_submitit_job_is_requeued_and_finishes(tmp_path):
     and the requeued task skips the units already written."""
     suite_file, clean = reference_run()
     out = tmp_path / "out"
-    sp = plan_suite(load_suite(suite_file), RunOptions(out=out))
+    sp = plan_suite(resolve_suite(load_suite(suite_file), RunOptions(out=out)))
     [task] = make_tasks(sp)
     ex = SlurmExecutor(SlurmSpec(timeout_min=10, max_num_timeout=2), cluster="local").executor(tmp_path / "jobs")
     job = ex.submit(SuiteJob(), task)
@@ -82,6 +86,25 @@ def test_a_preempted_local_submitit_job_is_requeued_and_finishes(tmp_path):
     assert all(p.is_file() for p in shards)
     # the requeued task started over and skipped the classes written before the preemption
     assert {o.status for o in outcomes} == {"skipped", "computed"}
+    augment_pairs(sp, outcomes)   # as orchestrate.run_suite does: the worker side computes, then the merge
     results = merge_all(sp, outcomes)
     assert results[0].merged == "written"
     assert merged(out) == merged(clean)
+
+
+def test_the_merger_does_not_compute_it_says_when_the_augmentation_is_missing(tmp_path):
+    """The merger loads no model: a pair merged before the worker computed its descriptor augmentation is an error,
+    not a silent model load in the merging process."""
+    from generator.runner.merge import MissingAugmentation
+
+    suite_file, _ = reference_run()
+    out = tmp_path / "out"
+    sp = plan_suite(resolve_suite(load_suite(suite_file), RunOptions(out=out)))
+    [task] = make_tasks(sp)
+    from generator.runner.work import execute
+
+    outcomes = execute(task)
+    with pytest.raises(MissingAugmentation, match="augmentation was not computed"):
+        merge_all(sp, outcomes)
+    augment_pairs(sp, outcomes)
+    assert merge_all(sp, outcomes)[0].merged == "written"

@@ -16,7 +16,7 @@ from generator.cli import cli
 from generator.method.config import MethodConfig
 from generator.method.features import EncodedImages
 from generator.registry.datasets import scan_image_folder
-import generator.runner.compute as compute_engine
+import generator.runner.work as compute_engine
 from generator.runner.compute import ComputeRequest, compute, plan
 from generator.runner.feature_cache import FEATURES_DIR, FeatureCache, _load, round_patches
 from generator.runner.units import make_units
@@ -185,14 +185,16 @@ def test_precision_is_in_the_unit_keys(data, tmp_path):
 
 
 def test_suite_planner_keys_slurm_gpu_workers_amp(tmp_path):
-    from generator.runner.suite_run import RunOptions, plan_suite
+    from generator.runner.plan import plan_suite
+    from generator.runner.resolve import resolve_suite
+    from generator.runner.types import RunOptions
     from generator.suite import load_suite
     from tests.fixtures.suites import make_suite
 
     suite = load_suite(str(make_suite(tmp_path, device="auto", precision="amp")))
     keys = {}
     for executor, cluster in (("slurm", "slurm"), ("slurm", "debug"), ("local", "slurm")):
-        sp = plan_suite(suite, RunOptions(out=tmp_path / "out", executor=executor, cluster=cluster))
+        sp = plan_suite(resolve_suite(suite, RunOptions(out=tmp_path / "out", executor=executor, cluster=cluster)))
         keys[executor, cluster] = (sp.pairs[0].plan.precision, [u.key for u in sp.pairs[0].units])
     amp = "amp" if torch.cuda.is_available() else "fp32"   # debug and local run here
     assert keys["slurm", "slurm"][0] == "amp" and keys["slurm", "debug"][0] == keys["local", "slurm"][0] == amp

@@ -62,7 +62,7 @@ def test_a_suite_run_reports_skipped_images_and_fail_fast_keeps_finished_units(t
 
     from generator.errors import StopRun
     from generator.runner.orchestrate import run_suite
-    from generator.runner.suite_run import RunOptions
+    from generator.runner.types import RunOptions
     from generator.suite import load_suite
     from tests.fixtures.suites import make_suite
 

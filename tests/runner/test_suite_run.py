@@ -11,9 +11,11 @@ import yaml
 
 from generator.errors import UserError
 from generator.registry import models as models_registry
-from generator.runner import compute as compute_engine
+from generator.runner import work as compute_engine
 from generator.runner.orchestrate import run_suite
-from generator.runner.suite_run import RunOptions, make_tasks, plan_suite, require_plan
+from generator.runner.plan import make_tasks, plan_suite, require_plan
+from generator.runner.resolve import resolve_suite
+from generator.runner.types import RunOptions
 from generator.suite import load_suite
 from tests.fixtures.suites import make_suite
 
@@ -39,7 +41,7 @@ def test_plan_lists_every_problem_with_its_fix(tmp_path, monkeypatch):
                           {"name": "nofolder", "dir": str(tmp_path / "nowhere"), "descriptors": "pool.json"},
                           {"name": "nopool", "dir": d["datasets"][0]["dir"], "descriptors": "no-such-pool"}]
     _edit(suite, broken)
-    sp = plan_suite(load_suite(suite), RunOptions(out=tmp_path / "out"))
+    sp = plan_suite(resolve_suite(load_suite(suite), RunOptions(out=tmp_path / "out")))
     text = "\n".join(sp.problems)
     assert "MKBENCH_TEST_DATA is not set" in text
     assert "nowhere not found" in text
@@ -50,12 +52,12 @@ def test_plan_lists_every_problem_with_its_fix(tmp_path, monkeypatch):
     with pytest.raises(UserError, match="--keep-going") as e:
         require_plan(sp)
     assert str(e.value).count("\n  - ") == 4
-    require_plan(plan_suite(load_suite(suite), RunOptions(out=tmp_path / "out", keep_going=True)))
+    require_plan(plan_suite(resolve_suite(load_suite(suite), RunOptions(out=tmp_path / "out", keep_going=True))))
 
 
 def test_paper13_without_data_says_what_to_set(monkeypatch, tmp_path):
     monkeypatch.delenv("MKBENCH_DATA", raising=False)
-    sp = plan_suite(load_suite("paper13"), RunOptions(out=tmp_path, models=("vit-b-16",)))
+    sp = plan_suite(resolve_suite(load_suite("paper13"), RunOptions(out=tmp_path, models=("vit-b-16",))))
     text = "\n".join(sp.problems)
     assert "MKBENCH_DATA is not set" in text and not sp.pairs
     for name in ("imagenet", "places365", "food101"):
@@ -68,10 +70,12 @@ def test_plan_scans_each_dataset_and_reads_each_pool_once_for_all_models(tmp_pat
 
     suite = make_suite(tmp_path, kinds=("vit", "modified_resnet"), datasets=("a", "b"), n_classes=2, per_class=1)
     scans, reads = [], []
-    real_scan, real_load = ds_registry.scan_image_folder, compute.load_pool
+    from generator.runner import plan as planner
+
+    real_scan, real_load = ds_registry.scan_image_folder, planner.load_pool
     monkeypatch.setattr(ds_registry, "scan_image_folder", lambda root, **k: scans.append(root) or real_scan(root, **k))
-    monkeypatch.setattr(compute, "load_pool", lambda path: reads.append(path) or real_load(path))
-    sp = plan_suite(load_suite(suite), RunOptions(out=tmp_path / "out"))
+    monkeypatch.setattr(planner, "load_pool", lambda path: reads.append(path) or real_load(path))
+    sp = plan_suite(resolve_suite(load_suite(suite), RunOptions(out=tmp_path / "out")))
     assert len(sp.pairs) == 4 and not sp.problems
     assert len(scans) == 2 and len(reads) == 1   # 2 datasets (one pool file) x 2 models
     by_dataset = {}
@@ -110,7 +114,7 @@ def test_rerun_skips_and_a_changed_setting_recomputes_only_its_units(tmp_path, m
     loads = []
     real_load = models_registry.load_model
     monkeypatch.setattr(models_registry, "load_model", lambda *a, **k: loads.append(a[0].id) or real_load(*a, **k))
-    monkeypatch.setattr(compute_engine, "_LOADED", {})   # the one model loader (compute.load_model_once)
+    monkeypatch.setattr(compute_engine, "_LOADED", {})   # the one model loader (work.load_model_once)
 
     def run():
         r = run_suite(load_suite(suite), RunOptions(out=out), quiet=True)
@@ -169,3 +173,30 @@ def test_a_sample_run_estimates_the_cost_and_is_not_merged(tmp_path):
     assert report.pairs[0].merged == "sample (not merged)"
     est = report.estimates["tiny-vit__untrained"]
     assert est["classes"] == 3 and est["hours_full_run"] == pytest.approx(3 * est["s_per_class"] / 3600, abs=1e-5)
+
+
+def test_planning_writes_nothing_and_the_worker_saves_the_image_hashes(tmp_path, monkeypatch):
+    """issue 12: the planner is pure (resolved specs in, plan out); the image-hash memo it fills is written by the
+    worker (work.save_hashes), after which a new plan reads the memo instead of the images."""
+    from generator import hashing
+    from generator.runner.work import save_hashes
+
+    monkeypatch.setenv("MKBENCH_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(hashing.HashCache, "_memory", {})   # nothing remembered from earlier tests
+    (tmp_path / "s").mkdir()
+    resolved = resolve_suite(load_suite(make_suite(tmp_path / "s")), RunOptions(out=tmp_path / "out"))
+    before = sorted(p for p in tmp_path.rglob("*"))
+    sp = plan_suite(resolved)
+    assert sp.pairs and not sp.problems
+    assert sorted(p for p in tmp_path.rglob("*")) == before          # no file written, no folder made
+    assert resolved.pairs[0][2].resolved is not None and resolved.pairs[0][2].weights   # resolved once, frozen
+    save_hashes(p.plan for p in sp.pairs)
+    [memo] = (tmp_path / "cache" / "hashes").glob("images-*.json")
+    n_images = sum(len(u.files) for u in sp.pairs[0].units)
+    assert len(json.loads(memo.read_text())["files"]) == n_images
+    monkeypatch.setattr(hashing.HashCache, "_memory", {})
+    reads = []
+    real = hashing.file_sha256
+    monkeypatch.setattr(hashing, "file_sha256", lambda p: reads.append(p) or real(p))
+    again = plan_suite(resolved)
+    assert reads == [] and [u.key for u in again.pairs[0].units] == [u.key for u in sp.pairs[0].units]
