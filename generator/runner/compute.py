@@ -47,7 +47,7 @@ def compute(spec: PairSpec, progress: Callable[[str], None] = lambda msg: None, 
         progress(f"note: {p.pool.source} has {len(p.pool.descriptors)} descriptors, fewer than u = "
                  f"{p.cfg.language_topk}: the language side uses all of them")
     shards, computed, engine = compute_units(p, progress, steps)
-    augment(p, engine, shards, progress)
+    augment(p, engine, shards)
     config = p.run_config()
     summary = merge(p.results_dir, p, shards, config_hash=stable_hash(config), config=config)
     progress(f"wrote {p.results_dir}")
