@@ -163,8 +163,8 @@ def _table_3_6_7(rep: Reproduction, paper: PaperData, runs) -> None:
 def _why(paper: PaperData, key: str, dataset: str, dataset_here: bool) -> str:
     tags = ", ".join(f"{a}/{b}" for a, b in paper.models[key].open_clip)
     if not dataset_here:
-        return (f"no results on {dataset} here: the data set is not distributed with mkbench (download it and run "
-                f"`mkbench run` with the paper13 preset)")
+        return (f"no results on {dataset} here: neither the data set nor the model's pretrained weights ({tags}) "
+                f"are distributed with mkbench (download both and run `mkbench run paper13`)")
     return (f"no run of this model on {dataset} here: its pretrained weights ({tags}) are not available offline on "
             f"this machine (open_clip downloads them on first use)")
 
@@ -356,6 +356,9 @@ def markdown(rep: Reproduction) -> str:
            f"{UNIT}); the paper's value lies inside {d['n_inside']} of them.", "",
            "| table | data set | model | metric | method | ours | 95 % interval | paper | ours − paper | inside |",
            "|---|---|---|---|---|---|---|---|---|---|"]
+    if not rep.rows:   # a table of headers only would read as a failure: say why instead
+        out[-2:] = [f"None of the {len(rep.runs)} runs is one of the paper's models on the paper's data sets; "
+                    "\"Not computed here\" below says, per table, what is missing and why."]
     for r in rep.rows:
         iv = f"[{r.lo:.3f}, {r.hi:.3f}]" if r.lo is not None and r.hi is not None else "–"
         out.append(f"| {r.table} | {r.dataset} | {r.model_id} | {r.metric} | {r.method or '–'} | "

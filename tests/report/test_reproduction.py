@@ -52,7 +52,8 @@ def test_rows_differences_and_inside(tmp_path):
     missing = [m.item for m in rep.missing]
     assert "MM-CBM" in missing and "CuPL baseline" in missing
     assert any("ViT-L/14 on ImageNet val" == m for m in missing)
-    assert any(m.table == "Table 6" and "not distributed" in m.reason for m in rep.missing)
+    assert any(m.table == "Table 6" and "neither the data set nor the model's pretrained weights" in m.reason
+               for m in rep.missing)
     assert any("pretrained weights" in m.reason for m in rep.missing if m.table == "Table 3")
 
 
@@ -118,3 +119,10 @@ def test_sanity_checks_listed_and_random_weights_compared(tmp_path):
     assert rw.passes is False          # AUC separates ([3.3, 3.55] vs [0.1, 0.3]) but deletion overlaps (2.3-2.7 / 2.6-2.9)
     assert "auc" in rw.detail and "deletion" in rw.detail
     assert "| NO |" in rp.markdown(rep)
+
+
+def test_markdown_without_rows_says_why_instead_of_an_empty_table(tmp_path):
+    rep = rp.reproduce_summaries([], PAPER)
+    md = rp.markdown(rep)
+    assert "| table | data set |" not in md and "None of the 0 runs is one of the paper's models" in md
+    assert "## Not computed here" in md and "- Table 2: CuPL baseline" in md
