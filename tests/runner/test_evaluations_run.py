@@ -129,3 +129,22 @@ def test_random_weights_baseline_is_paired_and_its_own_twin_cannot_pass(twin_run
     untrained = read_summary(run[0] / "summary.json")        # a random-weights run has no random twin
     assert untrained.evaluation["random_weights"] is False
     assert "random_weights" not in (untrained.methods["pca"].sanity or {})
+
+
+def test_no_random_weights_flag_skips_the_twin(twin_run, run, tmp_path):
+    from click.testing import CliRunner
+
+    from generator.cli import cli
+
+    _, (root, pool, _) = run
+    ckpt = next(twin_run.parents[2].glob("tiny-seed0.pt"))
+    res = CliRunner().invoke(cli, ["compute", "--model-config", str(tiny_config_path("vit")), "--pretrained", str(ckpt),
+                                   "--dataset-dir", str(root), "--descriptors", str(pool), "--out", str(tmp_path),
+                                   "--methods", "pca", "--overlays", "0", "--device", "cpu", "--no-random-weights",
+                                   "--quiet"])
+    assert res.exit_code == 0, res.output
+    folder = next(tmp_path.glob("*/*/summary.json")).parent
+    summary = read_summary(folder / "summary.json")
+    assert summary.evaluation["random_weights"] is False and summary.evaluation["random_weights_forward_images"] == 0
+    assert "random_weights" not in summary.methods["pca"].sanity
+    assert all("random_weights" not in (r.methods["pca"].baselines or {}) for r in read_images(folder / "images.jsonl"))
