@@ -1,5 +1,6 @@
 """Draw docs/img/demo-world.png: the first two images of each demo class (shipped dataset) above their part masks,
-so the within-class variation of world 2 (part colours, optional parts) shows.
+so the within-class variation (world 2: part colours, optional parts; world 3: patterns, shared colours,
+shading, clutter) shows.
 
     .venv/bin/python scripts/demo_world_figure.py [--dataset data/demo/dataset] [--out docs/img/demo-world.png]
 """

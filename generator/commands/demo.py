@@ -11,8 +11,8 @@ from generator.errors import UserError
 TRAIN_EXAMPLES = """
 \b
 Examples:
-  # the shipped default (about 20 minutes on 2 shared CPU cores)
-  mkbench train-demo --config data/demo/configs/demo-vit-m.json --images 20000 --steps 450 --mix 0.55,0.15,0.30 \\
+  # the shipped default (world 3; about 15 minutes of one CPU core)
+  mkbench train-demo --config data/demo/configs/demo-vit-m.json --images 20000 --steps 1800 --mix 0.40,0.25,0.35 \\
       --name demo-m-20k --out data/demo/models
 \b
   # a 20-step smoke run

@@ -4,7 +4,8 @@ Modules (in dependency order):
 
 * :mod:`.shapes`   rasterising primitives and textures (numpy);
 * :mod:`.world`    12 classes built from named parts (shared parts, same-colour parts, parts >= 2 patches;
-                   world 2: part colours drawn per image from named palettes, optional parts);
+                   world 2: part colours drawn per image from named palettes, optional parts; world 3, shipped:
+                   two-colour part patterns named in captions, colours shared within an image, shading, clutter);
 * :mod:`.render`   one image + per-pixel part mask, deterministic from ``rng_for(stream, seed, index)``;
 * :mod:`.captions` training texts (class + 0-3 coloured part phrases; parts without the class; one part's phrase)
                    and the zero-shot templates (unseen wording);

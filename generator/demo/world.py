@@ -47,7 +47,7 @@ COLOURS: dict[str, RGB] = {
 # captions, colours shared between parts of one image, shading, and background clutter in the same palette
 # (generator.demo.render). WORLD is the version of the shipped dataset and family.
 WORLDS: tuple[int, ...] = (2, 3)
-WORLD = 2
+WORLD = 3
 # World 3 patterns -> the word captions use ("a red and white striped triangular roof"); "solid" has no word.
 PATTERN_WORDS: dict[str, str] = {"striped": "striped", "spotted": "spotted", "checked": "checked"}
 FRAME: RGB = (250, 250, 250)

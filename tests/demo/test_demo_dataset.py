@@ -71,3 +71,20 @@ def test_colours_file_names_each_visible_part_colour(tiny):
     s = render_indexed("dataset", 5, 13, CLASS_NAMES)
     folder = load_parts(tiny)["classes"][s.class_name]["folder"]
     assert colours[f"{folder}/0001.png"] == s.colours and set(s.colours) == set(s.parts)
+
+
+def test_patterns_file_names_each_patterned_part_and_the_world(tiny):
+    """World 3: .masks/patterns.json holds each patterned part's pattern and second colour; parts.json the world."""
+    from generator.demo.world import WORLD
+
+    patterns = json.loads((tiny / ".masks" / "patterns.json").read_text())
+    assert len(patterns) == 2 * len(CLASS_NAMES) and any(patterns.values())
+    s = render_indexed("dataset", 5, 13, CLASS_NAMES)
+    folder = load_parts(tiny)["classes"][s.class_name]["folder"]
+    assert patterns[f"{folder}/0001.png"] == {p: list(v) for p, v in s.patterns.items()}
+    assert json.loads((tiny / ".masks" / "parts.json").read_text())["world"] == WORLD == 3
+
+
+def test_unknown_world_is_a_one_line_error(tmp_path):
+    with pytest.raises(UserError, match="demo world 9 unknown"):
+        write_dataset(tmp_path / "x", per_class=1, world=9)

@@ -44,14 +44,15 @@ def test_mask_covers_exactly_the_pixels_the_object_drew(cls):
 
 
 def test_part_pixels_have_the_part_colour():
-    """Solid parts: every pixel under the part's mask is within jitter + noise of the colour the sample names."""
+    """World 2's solid parts: every pixel under the part's mask is within jitter + noise of the colour the sample
+    names (world 3 patterns and shades them; tests/demo/test_demo_world3.py checks its texture rule)."""
     checked = 0
     for cls in CLASS_NAMES:
         for p in CLASS_BY_NAME[cls].parts:
             if p.texture != "solid" or any(q.colour for q in p.prims):
                 continue
             for k in range(3):
-                s = render(cls, rng_for("colour", 0, k))
+                s = render(cls, rng_for("colour", 0, k), world=2)
                 if p.name not in s.parts:
                     continue
                 assert s.colours[p.name] in p.colours

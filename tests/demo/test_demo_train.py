@@ -90,7 +90,8 @@ def test_prompted_samples_are_drawn_around_the_true_part():
         from generator.demo.world import CLASS_BY_NAME
 
         placed = CLASS_BY_NAME[cls].part(part)
-        assert text in placed.phrases(pool.colours[i].get(part)) and cls not in text
+        assert text in placed.phrases(pool.colours[i].get(part), *pool.patterns[i].get(part, (None, None)))
+        assert cls not in text
 
 
 def test_batch_mix_and_determinism():
