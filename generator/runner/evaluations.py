@@ -96,15 +96,22 @@ def random_engine(p, say=lambda m: None):
     from generator.registry import datasets as ds_registry
     from generator.registry import models as model_registry
     from generator.runner.device import apply_precision
+    from generator.errors import UserError
     from generator.runner.textbank import build_text_bank
 
     req = p.request
     spec = replace(p.spec, pretrained=model_registry.UNTRAINED, paper_key=None)
     mkey = (spec, req.device, req.seed)
+    if _RANDOM.get("failed", (None,))[0] == mkey:
+        raise _RANDOM["failed"][1]
     if _RANDOM.get("model", (None,))[0] != mkey:
         _RANDOM.clear()
         say(f"random-weights baseline: building {p.spec.model} with random weights (seed {req.seed})")
-        loaded = model_registry.load_model(spec, device=req.device, seed=req.seed)
+        try:
+            loaded = model_registry.load_model(spec, device=req.device, seed=req.seed)
+        except UserError as e:   # remembered: the next class does not try again
+            _RANDOM["failed"] = (mkey, e)
+            raise
         apply_precision(loaded, req.device, req.precision)
         _RANDOM["model"] = (mkey, loaded)
     loaded = _RANDOM["model"][1]
@@ -128,8 +135,14 @@ def random_explanations(p, unit, raw: np.ndarray, counter: dict, say=lambda m: N
     from generator.method.explain import explain_batch
     from generator.runner import loading
 
+    from generator.errors import UserError
+
     req = p.request
-    loaded, bank, pre = random_engine(p, say)
+    try:
+        loaded, bank, pre = random_engine(p, say)
+    except UserError as e:   # e.g. an hf-hub architecture whose config is not cached offline: the run goes on
+        say(f"{unit.folder}: no random-weights baseline ({e})")
+        return None
     model = loaded.model
     had, inner = "encode_image" in vars(model), model.encode_image      # an autocast wrapper stays in place
 

@@ -148,3 +148,30 @@ def test_no_random_weights_flag_skips_the_twin(twin_run, run, tmp_path):
     assert summary.evaluation["random_weights"] is False and summary.evaluation["random_weights_forward_images"] == 0
     assert "random_weights" not in summary.methods["pca"].sanity
     assert all("random_weights" not in (r.methods["pca"].baselines or {}) for r in read_images(folder / "images.jsonl"))
+
+
+def test_a_twin_that_cannot_be_built_leaves_the_run_going(monkeypatch):
+    """E.g. an hf-hub architecture whose config is not cached offline: no baseline, said once, not retried."""
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from generator.errors import UserError
+    from generator.registry import models as model_registry
+    from generator.registry.models import ModelSpec
+    from generator.runner import evaluations as ev
+
+    calls, said = [], []
+
+    def fail(spec, **kw):
+        calls.append(spec)
+        raise UserError("model x: could not load it offline")
+
+    monkeypatch.setattr(model_registry, "load_model", fail)
+    monkeypatch.setattr(ev, "_RANDOM", {})
+    p = SimpleNamespace(spec=ModelSpec("hf-hub:someone/x", "tag"), request=SimpleNamespace(device="cpu", seed=0))
+    for folder in ("a", "b"):
+        assert ev.random_explanations(p, SimpleNamespace(folder=folder), np.zeros((1, 8, 8, 3), np.uint8), {},
+                                      say=said.append) is None
+    assert len(calls) == 1 and calls[0].pretrained == "none"
+    assert said[-1] == "b: no random-weights baseline (model x: could not load it offline)"
