@@ -111,6 +111,13 @@ def test_the_runner_reads_in_the_order_of_the_data_path():
 
 
 
+def test_the_report_reads_model_info_through_its_typed_fields():
+    """No guessing of stored spellings (issue 12): results.schema.ModelInfo names them once."""
+    bad = [str(p.relative_to(PKG)) for p in (PKG / "report").rglob("*.py")
+           if any(w in p.read_text(encoding="utf-8") for w in ('"n_params"', '"num_params"', '"params_m", "params"'))]
+    assert bad == []
+
+
 def test_the_checker_sees_relative_and_lazy_imports():
     assert "generator.results.metrics" in imports("generator.report.load")
     assert "generator.registry.towers" in imports("generator.method.features")

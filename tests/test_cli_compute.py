@@ -44,7 +44,7 @@ def test_cli_runner_computes_and_reruns(tmp_path):
     assert res.stdout.strip().splitlines()[-1] == str(results)
     summary = read_summary(results / "summary.json")
     assert summary.dataset == "toy" and summary.provenance.seed == 3 and list(summary.methods) == ["pca"]
-    assert summary.config["templates"]["name"] == "imagenet" and len(summary.config["templates"]["templates"]) == 8
+    assert summary.config.templates.name == "imagenet" and len(summary.config.templates.templates) == 8
     assert len(read_images(results / "images.jsonl")) == 4
     again = CliRunner().invoke(cli, _args(root, pool, out, "--dataset-name", "toy", "--templates", "imagenet",
                                           "--seed", "3", "--batch-size", "5"))

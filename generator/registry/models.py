@@ -25,6 +25,7 @@ from typing import Optional
 
 from generator.errors import UserError
 from generator.hashing import cached_file_sha256, file_sha256
+from generator.results.schema import ModelInfo   # the stored shape of Summary.model_info
 from generator.registry.paper import PaperModel, paper_models
 from generator.registry.towers import tower_kind
 
@@ -67,19 +68,6 @@ class ModelSpec:
 
     def to_dict(self) -> dict:
         return asdict(self)
-
-
-@dataclass
-class ModelInfo:
-    family: str
-    tower: str
-    image_size: int
-    parameters: int
-    paper_name: Optional[str] = None
-    data: Optional[str] = None
-
-    def to_dict(self) -> dict:
-        return {k: v for k, v in asdict(self).items() if v is not None}
 
 
 def card_pretraining_data(weights_file: Optional[str]) -> Optional[str]:

@@ -13,7 +13,7 @@ Per model and part method (``summary.methods[m].controls`` and ``summary.control
 * foreground IoU with the object beside **every patch** and the **oracle patch mask**, with the empty foregrounds;
 * the **oracle-region** AUROC: prompts around each true part ranking that part's descriptors (chance 0.5).
 
-The effective pool-scaled hyper-parameters (``summary.config["method_effective"]``) are shown too. Nothing here
+The effective pool-scaled hyper-parameters (``summary.config.method_effective``) are shown too. Nothing here
 imports torch, the method or the runner.
 """
 from __future__ import annotations
@@ -47,8 +47,7 @@ def _ratio(a, b) -> Optional[float]:
 
 def effective(summary) -> dict:
     """The method settings that ran: foreground method, effective initial_topk / u and whether they were scaled."""
-    cfg = summary.config or {}
-    m, eff = cfg.get("method") or {}, cfg.get("method_effective") or {}
+    m, eff = summary.config.method or {}, summary.config.method_effective or {}
     return {"foreground_method": m.get("foreground_method", "batch_svd"),
             "initial_topk": eff.get("initial_topk", m.get("initial_topk")),
             "language_topk": eff.get("language_topk", m.get("language_topk")),

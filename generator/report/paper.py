@@ -1,7 +1,7 @@
 """The paper's reference numbers (spec §3: model table 3.1, Tables 3, 6 and 7) as data, and their matching to
 our runs.
 
-The tables live in ``data/paper/*.json``. A run matches a paper model by ``summary.model_info["paper_key"]``
+The tables live in ``data/paper/*.json``. A run matches a paper model by ``summary.config.model.paper_key``
 or ``["paper_name"]`` when the runner recorded one, else by its open_clip ``(model, pretrained)`` pair; a data
 set matches a table by its name, normalised (lower case, letters and digits only), against the table's aliases.
 Tables 6 and 7 do not say which part method (PCA or K-means) their MI/AUC come from (``"methods": null``):
@@ -55,16 +55,23 @@ class PaperData:
     models: dict  # key -> PaperModel
     tables: list  # PaperTable
 
-    def model_for(self, model: str, pretrained: str, model_info: Optional[dict] = None) -> Optional[PaperModel]:
-        info = model_info or {}
-        if info.get("paper_key") in self.models:
-            return self.models[info["paper_key"]]
-        if info.get("paper_name"):
+    def model_for(self, model: str, pretrained: str, paper_name: Optional[str] = None,
+                  paper_key: Optional[str] = None) -> Optional[PaperModel]:
+        """The paper's model by its key, else its paper name, else its open_clip (model, pretrained) pair."""
+        if paper_key in self.models:
+            return self.models[paper_key]
+        if paper_name:
             by_name = {norm_name(m.paper_name): m for m in self.models.values()}
-            wanted = norm_name(info["paper_name"])
+            wanted = norm_name(paper_name)
             if wanted in by_name:
                 return by_name[wanted]
         return next((m for m in self.models.values() if m.is_pair(model, pretrained)), None)
+
+    def model_of(self, summary) -> Optional[PaperModel]:
+        """The paper's model of a run, from its typed fields: ``config.model.paper_key`` (the registry's resolution),
+        ``model_info.paper_name``, else the (model, pretrained) pair."""
+        key = summary.config.model.paper_key if summary.config.model else None
+        return self.model_for(summary.model, summary.pretrained, summary.model_info.paper_name, key)
 
     def tables_for(self, dataset: str) -> list:
         n = norm(dataset)

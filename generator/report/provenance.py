@@ -82,27 +82,26 @@ def public_value(value):
 def reproduce_command(summary) -> str:
     """The ``mkbench compute`` command that recomputes a run (local files named by their file names; the data set
     folder as ``DATASET_DIR``). Method settings that have no option are this mkbench version's defaults."""
-    cfg = public_value(summary.config or {})
-    model = cfg.get("model", {}) if isinstance(cfg.get("model"), dict) else {}
+    cfg = summary.config   # results.schema.RunConfig
+    model = cfg.model
     args = ["mkbench", "compute"]
-    if model.get("model_config"):
-        args += ["--model-config", model["model_config"]]
+    if model and model.model_config_file:
+        args += ["--model-config", public_value(model.model_config_file)]
     else:
-        args += ["--model", model.get("model") or summary.model]
+        args += ["--model", (model.model if model else None) or summary.model]
     pretrained = "none" if summary.untrained else public_value(summary.pretrained or "")
     if pretrained:
         args += ["--pretrained", pretrained]
     args += ["--dataset-dir", "DATASET_DIR", "--dataset-name", summary.dataset,
              "--descriptors", public_value(summary.provenance.descriptor_source) or "DESCRIPTORS.json"]
-    templates = cfg.get("templates", {}) if isinstance(cfg.get("templates"), dict) else {}
-    if templates.get("name"):
-        args += ["--templates", templates["name"]]
-    methods = (cfg.get("method") or {}).get("methods") if isinstance(cfg.get("method"), dict) else None
+    if cfg.templates and cfg.templates.name:
+        args += ["--templates", public_value(cfg.templates.name)]
+    methods = (cfg.method or {}).get("methods")
     if methods:
         args += ["--methods", ",".join(methods)]
     args += ["--seed", str(summary.provenance.seed)]
-    if cfg.get("overlays_per_class") is not None:
-        args += ["--overlays", str(cfg["overlays_per_class"])]
+    if cfg.overlays_per_class is not None:
+        args += ["--overlays", str(cfg.overlays_per_class)]
     args += ["--out", "results"]
     return " ".join(shlex.quote(a) for a in args)
 
@@ -110,16 +109,16 @@ def reproduce_command(summary) -> str:
 def run_card(summary) -> dict:
     """What a reproducibility card shows of one run: identity, full public configuration, command, model card."""
     p = summary.provenance
-    cfg = public_value(summary.config or {})
-    templates = cfg.get("templates") if isinstance(cfg.get("templates"), dict) else {}
+    config, templates = summary.config, summary.config.templates
+    cfg = public_value(config.model_dump(mode="json"))   # the stored shape, local paths cut to file names
     return {
         "model": summary.model, "pretrained": "untrained (random weights)" if summary.untrained
-        else public_value(summary.pretrained), "weights": (cfg.get("model") or {}).get("weights")
-        if isinstance(cfg.get("model"), dict) else None,
+        else public_value(summary.pretrained), "weights": public_value(config.model.weights) if config.model else None,
         "config_hash": p.config_hash, "config_json": json.dumps(cfg, indent=1, ensure_ascii=False, sort_keys=True),
-        "templates": list(templates.get("templates") or []), "templates_name": templates.get("name"),
+        "templates": list((templates.templates if templates else None) or []),
+        "templates_name": public_value(templates.name) if templates else None,
         "descriptors": public_value(p.descriptor_source), "descriptor_sha256": p.descriptor_sha256,
-        "command": reproduce_command(summary), "model_card": public_value(summary.model_info or {}),
+        "command": reproduce_command(summary), "model_card": public_value(summary.model_info.model_dump(mode="json")),
         "versions": {"mkbench": p.package_version, "open_clip": p.open_clip_version, "torch": p.torch_version},
         "git_commit": p.git_commit, "device": p.device, "created": p.created, "seed": p.seed,
     }

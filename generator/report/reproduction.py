@@ -139,7 +139,7 @@ def _table_3_6_7(rep: Reproduction, paper: PaperData, runs) -> None:
         for where, s in runs:
             if norm(s.dataset) not in t.aliases:
                 continue
-            pm = paper.model_for(s.model, s.pretrained, s.model_info)
+            pm = paper.model_of(s)
             row = t.row_for(pm.key if pm else None)
             if row is None:
                 continue
@@ -174,7 +174,7 @@ def _table1(rep: Reproduction, paper: PaperData, t: Optional[dict], runs) -> Non
         return
     key = t["model"]
     hits = [(w, s) for w, s in runs if norm(s.dataset) in t["_aliases"]
-            and (pm := paper.model_for(s.model, s.pretrained, s.model_info)) is not None and pm.key == key]
+            and (pm := paper.model_of(s)) is not None and pm.key == key]
     for row in t["rows"]:
         if row["ours"] is None:
             rep.missing.append(Missing(t["table"], row["method"], "a trained baseline (App. D, ImageNet train); "
@@ -203,7 +203,7 @@ def _table2(rep: Reproduction, paper: PaperData, t: Optional[dict], runs) -> Non
     for where, s in runs:
         if norm(s.dataset) not in t["_aliases"]:
             continue
-        pm = paper.model_for(s.model, s.pretrained, s.model_info)
+        pm = paper.model_of(s)
         row = next((r for r in t["rows"] if pm and r["model"] == pm.key), None)
         if row is None:
             continue

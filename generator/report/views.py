@@ -1,7 +1,7 @@
 """From loaded runs and the paper's tables to the plain data the page templates show (no I/O here).
 
-* :func:`model_view` - a leaderboard row: model card fields (``summary.model_info``, else the paper's model
-  table, else missing), each metric with its bootstrap interval and, where the paper reports the model on
+* :func:`model_view` - a leaderboard row: model card fields (the typed ``summary.model_info``,
+  :class:`generator.results.schema.ModelInfo`, else the paper's model table, else missing), each metric with its bootstrap interval and, where the paper reports the model on
   this data set, the paper's value and our difference.
 * :func:`dataset_view` - models, classes (union over runs), per-class records per model, class slugs, whether
   any run has ground-truth part metrics.
@@ -22,14 +22,6 @@ from .paper import PaperData
 from .stats import rank_groups
 
 METHOD_LABELS = {"pca": "PCA", "kmeans": "K-means"}
-# summary.model_info keys accepted for each card field (the first present wins)
-INFO_KEYS = {
-    "family": ("family",),
-    "architecture": ("architecture", "arch"),
-    "pretraining_data": ("pretraining_data", "pretraining", "data", "train_data"),
-    "resolution": ("resolution", "image_size", "input_size"),
-    "params": ("params_m", "params", "parameters", "n_params", "num_params"),
-}
 
 
 def method_label(m: str) -> str:
@@ -64,23 +56,6 @@ def headline_metric(methods) -> str:
     """The metric a data set's leaderboard ranks by: the AUC of its first part method (the paper's measure of
     shared knowledge), else top-1."""
     return f"auc.{methods[0]}" if methods else "top1"
-
-
-def _info(info: dict, field_name: str):
-    for k in INFO_KEYS[field_name]:
-        v = info.get(k)
-        if v not in (None, ""):
-            return v
-    return None
-
-
-def params_millions(v) -> Optional[float]:
-    """Parameters in millions from a count or a value already in millions."""
-    try:
-        v = float(v)
-    except (TypeError, ValueError):
-        return None
-    return v / 1e6 if v > 1e5 else v
 
 
 CHECKPOINT_SUFFIXES = (".pt", ".pth", ".bin", ".safetensors", ".ckpt")
@@ -149,8 +124,8 @@ class ModelView:
 def model_view(run: Run, slug: str, paper: PaperData, tables: Optional[list] = None) -> ModelView:
     """``tables``: the paper's tables of the run's data set (default: matched by the run's folder name)."""
     s = run.summary
-    info = s.model_info or {}
-    pm = paper.model_for(s.model, s.pretrained, info)
+    info = s.model_info   # results.schema.ModelInfo: typed fields, each possibly None
+    pm = paper.model_of(s)
     if tables is None:
         tables = paper.tables_for(run.dataset)
     table = next((t for t in tables if pm and t.row_for(pm.key)), None)
@@ -175,11 +150,11 @@ def model_view(run: Run, slug: str, paper: PaperData, tables: Optional[list] = N
     return ModelView(
         id=run.model_id, slug=slug, name=s.model, pretrained=weights_tag(s.pretrained), label=label,
         paper_key=pm.key if pm else None, paper_name=pm.paper_name if pm else None,
-        family=_info(info, "family") or (pm.family if pm else None),
-        architecture=_info(info, "architecture") or (pm.architecture if pm else None) or s.model,
-        pretraining_data=_info(info, "pretraining_data") or (pm.pretraining_data if pm else None),
-        resolution=_resolution(_info(info, "resolution") or (pm.resolution if pm else None)),
-        params_m=params_millions(_info(info, "params")), untrained=s.untrained,
+        family=info.family or (pm.family if pm else None),
+        architecture=(pm.architecture if pm else None) or s.model,
+        pretraining_data=info.data or (pm.pretraining_data if pm else None),
+        resolution=_resolution(info.image_size or (pm.resolution if pm else None)),
+        params_m=info.params_m, untrained=s.untrained,
         n_images=s.n_images, n_classes=s.n_classes, metrics=metrics,
         curves={m: list(v.curve) for m, v in s.methods.items()}, run=run)
 

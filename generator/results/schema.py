@@ -37,18 +37,104 @@ run``/``compute`` on the same folder: the merge recomputes Table 2 with its inte
 their images without ``random_weights`` until their class is recomputed (delete ``OUT/.shards``; the evaluation
 settings are not in the unit keys). ``mkbench compute --no-random-weights`` or the suite key
 ``evaluations: {random_weights: false}`` skips the baseline.
+
+Typed without a version change (issue 12; no stored byte changes): ``Summary.model_info`` is a :class:`ModelInfo`
+and ``Summary.config`` a :class:`RunConfig` (with :class:`RunModel`, :class:`RunDataset`, :class:`RunTemplates`,
+:class:`RunDescriptors`); they describe what 1.x writers already wrote, every field optional, and they write back
+exactly the keys they were given, so ``provenance.config_hash`` still equals the hash of the stored ``config``.
 """
 from __future__ import annotations
 
 from typing import Optional
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_serializer
 
 SCHEMA_VERSION = "1.4.0"
 
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="allow")
+
+
+class _AsGiven(_Model):
+    """A stored shape whose optional fields are written only when they were given (read from a file or set by the
+    writer), so typing it changes no stored byte: an absent key stays absent, a null stays null."""
+
+    @model_serializer(mode="wrap")
+    def _as_given(self, handler):
+        out = handler(self)
+        unset = {f.alias or name for name, f in type(self).model_fields.items() if name not in self.model_fields_set}
+        return {k: v for k, v in out.items() if k not in unset}
+
+
+class ModelInfo(_AsGiven):
+    """``Summary.model_info`` (and each shard's): what the loaded model is, measured when it was loaded
+    (:func:`generator.registry.models.load_model`). Every field is optional: a file of an older writer, or one made
+    by hand, may lack any of them; a field that is None is not written."""
+
+    family: Optional[str] = Field(default=None, description="model family (the paper's, else of the tower kind), e.g. ViT")
+    tower: Optional[str] = Field(default=None, description="image tower kind: vit, modified_resnet, timm_convnext")
+    image_size: Optional[int] = Field(default=None, description="input resolution in pixels (square)")
+    parameters: Optional[int] = Field(default=None, description="number of parameters of the whole model")
+    paper_name: Optional[str] = Field(default=None, description="the model's name in the paper, for its 13 models")
+    data: Optional[str] = Field(default=None, description="pretraining data (the paper's table or the checkpoint's "
+                                "model card)")
+
+    @model_serializer(mode="wrap")
+    def _as_given(self, handler):
+        return {k: v for k, v in handler(self).items() if v is not None}
+
+    @property
+    def params_m(self) -> Optional[float]:
+        """Parameters in millions."""
+        return None if self.parameters is None else self.parameters / 1e6
+
+
+class RunModel(_AsGiven):
+    """``config.model``: the model as resolved (registry ModelSpec) and its weights identity."""
+
+    model: Optional[str] = None
+    pretrained: Optional[str] = None
+    model_config_file: Optional[str] = Field(default=None, alias="model_config")
+    paper_key: Optional[str] = None
+    id: Optional[str] = None
+    weights: Optional[str] = None
+
+    model_config = ConfigDict(extra="allow", populate_by_name=True, serialize_by_alias=True)
+
+
+class RunDataset(_AsGiven):
+    name: Optional[str] = None
+    classes: Optional[list[str]] = None
+
+
+class RunTemplates(_AsGiven):
+    name: Optional[str] = None
+    templates: Optional[list[str]] = None
+
+
+class RunDescriptors(_AsGiven):
+    sha256: Optional[str] = None
+    n: Optional[int] = None
+
+
+class RunConfig(_AsGiven):
+    """``Summary.config``: the full run configuration that ``provenance.config_hash`` hashes
+    (:meth:`generator.runner.types.Plan.run_config`); written as given, so the hash of the stored value checks out.
+    ``method`` is :meth:`generator.method.config.MethodConfig.to_dict` of the settings as given,
+    ``method_effective`` the pool-scaled values that ran (schema 1.3), ``evaluations`` the issue-9 settings (absent
+    when they were off). Every field is optional (a file made by hand may have an empty config)."""
+
+    model: Optional[RunModel] = None
+    dataset: Optional[RunDataset] = None
+    templates: Optional[RunTemplates] = None
+    descriptors: Optional[RunDescriptors] = None
+    method: Optional[dict] = None
+    method_effective: Optional[dict] = None
+    seed: Optional[int] = None
+    precision: Optional[str] = None
+    overlays_per_class: Optional[int] = None
+    evaluations: Optional[dict] = None
 
 
 class VisionConcept(_Model):
@@ -214,8 +300,8 @@ class Summary(_Model):
     top1: float
     methods: dict[str, MethodSummary]
     untrained: bool = False
-    model_info: dict = Field(default_factory=dict, description="family, tower kind, image size, parameters, ...")
-    config: dict = Field(default_factory=dict, description="the full run configuration that config_hash hashes")
+    model_info: ModelInfo = Field(default_factory=ModelInfo, description="family, tower kind, image size, parameters, ...")
+    config: RunConfig = Field(default_factory=RunConfig, description="the full run configuration that config_hash hashes")
     provenance: Provenance
     ground_truth_baseline: Optional[dict] = Field(
         default=None, description="pixel K-means baseline, mean over images (datasets with masks): n_images, "

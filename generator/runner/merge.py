@@ -62,7 +62,7 @@ def _evaluations(summary: Summary, classes, shards: list[dict], p: Plan, methods
     """Bootstrap intervals (by image and by class), sanity verdicts and the descriptor augmentation
     (:mod:`generator.runner.evaluations`)."""
     cfg = ev.eval_config(getattr(p.request, "evaluations", None))
-    summary.evaluation = ev.evaluation_record(p, shards, summary.model_info.get("image_size"))
+    summary.evaluation = ev.evaluation_record(p, shards, summary.model_info.image_size)
     ev.attach_statistics(summary, classes, [s["images"] for s in shards], methods, rec.max_curve_length(p.cfg),
                          p.request.seed, cfg or ev.EvalConfig())
     summary.augmentation = ev.read_augmentation(p)

@@ -270,7 +270,7 @@ def run_unit(p: Plan, unit: WorkUnit, engine: Engine) -> dict:
     klass = rec.class_record(unit.name, image_records, p.cfg.methods, rec.max_curve_length(p.cfg),
                              folder=unit.folder, index=unit.class_index)
     klass.skipped = skipped
-    extra = {"crf_used": any(e.crf_used for e in explanations), "model_info": eng.loaded.info.to_dict()}
+    extra = {"crf_used": any(e.crf_used for e in explanations), "model_info": eng.loaded.info.model_dump(mode="json")}
     if evals is not None:
         extra["evaluation_cost"] = evals.cost
     write_shard(shard_path(req.out, unit), unit, image_records, klass, **extra)

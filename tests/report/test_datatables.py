@@ -40,7 +40,7 @@ def test_site_correlation_equals_family_correlation(built_site, demo_family):
             assert _num(row[name]) == c["r"] and _num(row[f"{name}.p"]) == c["p"]
             assert [_num(row[f"{name}.lo"]), _num(row[f"{name}.hi"])] == (c["ci"] or [None, None])
         # per family: the same function on the family's models
-        vit = [s for s in summaries if s.model_info.get("family") == "ViT"]
+        vit = [s for s in summaries if s.model_info.family == "ViT"]
         fam = family_correlation(vit, methods=[m], n_boot=N_BOOT, seed=0)["methods"][m]
         frow = next(r for r in rows if r["method"] == m and r["family"] == "ViT")
         assert int(frow["n"]) == len(vit) == 2 and _num(frow["pearson"]) == fam["pearson"]["r"]

@@ -35,8 +35,8 @@ def test_dataset_and_model_matching(paper):
     assert paper.tables_for("shapes") == []
     assert paper.model_for("ViT-B-16", "openai").key == "vit-b-16"
     assert paper.model_for("ViT-B-16", "datacomp_xl_s13b_b90k").key == "vit-b-16-dcp"
-    assert paper.model_for("anything", "x", {"paper_name": "RN-50x4"}).key == "rn50x4"
-    assert paper.model_for("anything", "x", {"paper_key": "cnext-b1"}).key == "cnext-b1"
+    assert paper.model_for("anything", "x", paper_name="RN-50x4").key == "rn50x4"
+    assert paper.model_for("anything", "x", paper_key="cnext-b1").key == "cnext-b1"
     assert paper.model_for("tiny-vit", "none") is None
 
 

@@ -11,7 +11,8 @@ import pytest
 from benchmarks.synthetic_results import write_synthetic_results
 from generator.report.load import load_run
 from generator.report.paper import load_paper_data
-from generator.report.views import dataset_view, model_view, params_millions
+from generator.report.views import dataset_view, model_view
+from generator.results.schema import ModelInfo
 
 PAPER = load_paper_data(Path(__file__).resolve().parents[2] / "data" / "paper")
 
@@ -46,18 +47,18 @@ def test_card_falls_back_to_the_paper_table_then_to_missing(runs, tmp_path):
     folder = runs / "imagenet" / "ViT-B-32__openai"
     summary = json.loads((folder / "summary.json").read_text())
     run = _run(runs, "imagenet", "ViT-B-32__openai")
-    run.summary = run.summary.model_copy(update={"model_info": {}})
+    run.summary = run.summary.model_copy(update={"model_info": ModelInfo()})
     mv = model_view(run, "b32", PAPER)
     assert (mv.family, mv.pretraining_data, mv.resolution, mv.params_m) == ("ViT", "WIT-400M", 224, None)
-    run.summary = run.summary.model_copy(update={"model_info": {}, "model": "mystery", "pretrained": "x"})
+    run.summary = run.summary.model_copy(update={"model_info": ModelInfo(), "model": "mystery", "pretrained": "x"})
     mv = model_view(run, "m", PAPER)
     assert (mv.family, mv.architecture, mv.metrics["top1"].paper) == (None, "mystery", None)
     assert summary["model_info"]["family"] == "ViT"
 
 
-def test_params_in_millions():
-    assert params_millions(149_620_737) == pytest.approx(149.62, abs=0.01)
-    assert params_millions(151.3) == 151.3 and params_millions("n/a") is None
+def test_params_in_millions_from_the_typed_count():
+    assert ModelInfo(parameters=149_620_737).params_m == pytest.approx(149.62, abs=0.01)
+    assert ModelInfo().params_m is None
 
 
 def test_dataset_view_unions_classes_and_slugs(runs):

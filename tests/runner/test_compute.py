@@ -47,13 +47,13 @@ def check_results(results_dir, cfg: MethodConfig, pool_path, kind: str):
     pool = load_pool(pool_path)
     length = cfg.topk_per_part * cfg.n_parts + 1
     assert summary.n_images == len(images) == 6 and summary.n_classes == len(classes) == 3
-    assert summary.untrained and summary.pretrained == "none" and summary.model_info["tower"] == kind
-    assert summary.model_info["parameters"] > 0 and set(summary.methods) == set(cfg.methods)
+    assert summary.untrained and summary.pretrained == "none" and summary.model_info.tower == kind
+    assert summary.model_info.parameters > 0 and set(summary.methods) == set(cfg.methods)
     assert summary.provenance.descriptor_sha256 == pool.sha256 and summary.provenance.seed == 0
-    assert summary.provenance.config_hash == stable_hash(summary.config)
-    eff = summary.config["method_effective"]
+    assert summary.provenance.config_hash == stable_hash(summary.config.model_dump(mode="json"))
+    eff = summary.config.method_effective
     assert eff["scaled"] and (eff["initial_topk"], eff["language_topk"], eff["pool_size"]) == (7, U, 60)
-    assert summary.config["method"]["language_topk"] == 50    # the setting as given is recorded beside it
+    assert summary.config.method["language_topk"] == 50    # the setting as given is recorded beside it
     assert summary.provenance.git_commit and summary.provenance.device == "cpu"
     for r in images:
         assert r.correct == (r.label == r.prediction)

@@ -53,10 +53,10 @@ def test_random_dv_control_is_the_exact_expectation_at_every_level(run):
 
 def test_pool_scaled_settings_are_recorded(run):
     pool = load_pool(POOL)
-    eff = run["summary"].config["method_effective"]
+    eff = run["summary"].config.method_effective
     assert eff == effective_topk(CFG, len(pool.descriptors), 2) and eff["scaled"]
     assert all(len(r.methods["pca"].language) == eff["language_topk"] for r in run["images"])
-    assert run["summary"].config["method"]["foreground_method"] == "border_contrast"
+    assert run["summary"].config.method["foreground_method"] == "border_contrast"
 
 
 def test_grounding_and_foreground_controls_equal_direct_computation(run):
