@@ -57,7 +57,7 @@ def test_run_stores_quality_baselines_intervals_and_protocol(run):
     ivs = a["intervals"]                                     # Table 2's intervals, by image and by class
     assert ivs["base_top1"]["class"]["n_units"] == 3 and ivs["augmented_top1"]["image"]["n_units"] == 6
     assert ivs["delta"]["class"]["diff"] == pytest.approx(a["delta"]) and ivs["delta"]["image"]["unit"] == "image"
-    assert "evaluations" in summary.config
+    assert summary.config.evaluations is not None and "evaluations" in summary.config.model_dump()
     for c in classes:
         assert c.intervals["top1"]["image"]["n_units"] == c.n_images
         assert "mi" in c.methods["pca"].intervals
