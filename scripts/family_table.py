@@ -7,7 +7,10 @@ random-D_v control.
 
 Cells read "value (control)": AUC (random D_v at the same |D_v|); grounding under the concept and part present
 (random descriptors / class prior); part IoU (random labels on the same foreground / pixel K-means on the same
-foreground / parts clustered within the true object); foreground IoU with the object (every patch / best patch-grid
+foreground / parts clustered within the true object); matched part IoU and part ARI (schema 1.5: Hungarian
+one-to-one matching averaged over the parts present; adjusted Rand index over the object's pixels), PCA / K-means
+(pixel K-means on the same foreground / the foreground as one cluster / random labels of the K-means parts);
+foreground IoU with the object (every patch / best patch-grid
 mask) and empty foregrounds; true-part prompt AUROC within the image (chance 0.50).
 """
 from __future__ import annotations
@@ -62,6 +65,10 @@ def row(s) -> str:
                          f"{_f(base.get('mean_iou'))} / {_f(_g(c[m], 'oracle_foreground', 'mean_iou'))})")
         else:
             cells.append("-")
+    for key in ("matched_iou", "ari"):
+        vals = " / ".join(_f(gt[m].get(key)) if m in s.methods else "-" for m in ("pca", "kmeans"))
+        cells.append(f"{vals} ({_f(base.get(key))} / {_f(_g(c[k], 'one_cluster', key))} / "
+                     f"{_f(_g(c[k], 'random_labels', key))})")
     fg = ic.get("foreground") or {}
     cells.append(f"{_f(fg.get('iou'))} ({_f(fg.get('every_patch_iou'))} / {_f(fg.get('oracle_patch_iou'))}); "
                  f"{fg.get('n_empty', '-')} empty")
@@ -89,8 +96,16 @@ def checks(s) -> None:
                   f"({under / ur:.1f}x): {ok(under >= 5 * ur)}; above class prior {_f(up, 3)}: "
                   f"{ok(up is not None and under > up)}")
         if iou is not None and pix is not None:
+            one = _g(c, "one_cluster", "mean_iou")
             print(f"- {m}: part IoU {_f(iou, 3)} above pixel K-means on the same foreground {_f(pix, 3)}: "
-                  f"{ok(iou > pix)}")
+                  f"{ok(iou > pix)} (the foreground as one cluster scores {_f(one, 3)} on this metric)")
+        for key, label in (("matched_iou", "matched part IoU"), ("ari", "part ARI")):
+            v, pix = gt.get(key), base.get(key)
+            if v is not None and pix is not None:
+                one, rnd = _g(c, "one_cluster", key), _g(c, "random_labels", key)
+                print(f"- {m}: {label} {_f(v, 3)} vs pixel K-means on the same foreground {_f(pix, 3)}: "
+                      f"{'above' if v > pix else 'NOT above'}; one cluster {_f(one, 3)}, random labels "
+                      f"{_f(rnd, 3)}, parts within the true object {_f(_g(c, 'oracle_foreground', key), 3)}")
     fg = ic.get("foreground") or {}
     if fg.get("iou") is not None:
         print(f"- foreground IoU {_f(fg['iou'], 3)} above every patch {_f(fg.get('every_patch_iou'), 3)}: "
@@ -113,9 +128,10 @@ def main() -> None:
     print("| model | params | training images | held-out top-1 | demo top-1 | AUC PCA (random D_v) | "
           "AUC K-means (random D_v) | grounding under concept, K-means (random / class prior) | "
           "grounding part present, K-means (random / class prior) | part IoU PCA (random labels / pixel K-means / "
-          "true object) | part IoU K-means (same) | foreground IoU (every patch / best grid mask) | "
+          "true object) | part IoU K-means (same) | matched part IoU PCA / K-means (pixel K-means / one cluster / "
+          "random labels) | part ARI PCA / K-means (same) | foreground IoU (every patch / best grid mask) | "
           "true-part prompt AUROC (0.50 = chance) |")
-    print("|" + "---|" * 13)
+    print("|" + "---|" * 15)
     for s in sorted(summaries, key=lambda s: -s.top1):
         print(row(s))
     checks(max(summaries, key=lambda s: (s.top1, s.methods[next(iter(s.methods))].auc)))

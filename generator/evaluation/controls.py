@@ -32,6 +32,7 @@ from typing import Iterable, Mapping, Optional, Sequence
 
 import numpy as np
 
+from generator.evaluation.ground_truth import part_segmentation
 from generator.method.mutual_information import mutual_information
 from generator.results.metrics import auc, mean_curve
 
@@ -162,22 +163,26 @@ def random_label_localisation(part_map: np.ndarray, gt_mask: np.ndarray, cell: i
     """Mean ``mean_iou`` (each concept against its best-IoU part, as
     :func:`~generator.evaluation.ground_truth.part_localisation`) over ``draws`` random permutations of the map's cell
     labels among its foreground cells (sizes and foreground kept; pixels outside the original map's foreground stay
-    background). ``{"mean_iou", "draws"}``; None when the map has no concept."""
+    background). ``{"mean_iou", "matched_iou", "ari", "draws"}`` (the last two: the same draws scored by
+    :func:`~generator.evaluation.ground_truth.part_segmentation`); None values when the map has no concept."""
     pm = np.asarray(part_map)
     blocks = cell_labels(pm, cell)
     fg = blocks >= 0
     if not fg.any():
-        return {"mean_iou": None, "draws": draws}
+        return {"mean_iou": None, "matched_iou": None, "ari": None, "draws": draws}
     rng = np.random.default_rng(seed)
     labels = blocks[fg]
-    ious = []
+    ious, segs = [], []
     for _ in range(draws):
         perm = blocks.copy()
         perm[fg] = rng.permutation(labels)
         pixels = np.repeat(np.repeat(perm, cell, axis=0), cell, axis=1)
         pixels[pm < 0] = -1
         ious.append(float(best_part_ious(pixels, gt_mask).mean()))
-    return {"mean_iou": float(np.mean(ious)), "draws": draws}
+        segs.append(part_segmentation(pixels, gt_mask))
+    seg = {k: (float(np.mean(v)) if (v := [s[k] for s in segs if s[k] is not None]) else None)
+           for k in ("matched_iou", "ari")}
+    return {"mean_iou": float(np.mean(ious)), "draws": draws} | seg
 
 
 def mask_iou(a: np.ndarray, b: np.ndarray) -> Optional[float]:

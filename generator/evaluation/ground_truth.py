@@ -9,6 +9,12 @@ and their descriptors (§2.3, D_v) against known parts:
   the foreground, App. A.1); this is the synthetic world's addition.
 * :func:`pixel_kmeans_baseline`: the same metrics for K-means on raw pixel patches (no model), the floor a model's
   concepts should beat.
+* :func:`matched_part_iou` and :func:`part_ari`: the standard scores of unsupervised part segmentation (part
+  co-segmentation: Collins et al. 2018, DFF; Hung et al. 2019, SCOPS; Amir et al. 2021): a one-to-one Hungarian
+  matching of concepts to ground-truth parts, its IoU averaged over the parts present (unmatched parts score 0), and
+  the adjusted Rand index of the concept labels over the object's pixels. Unlike :func:`part_localisation`, which is
+  precision-oriented (one concept covering the whole object scores its best-part IoU), both score one all-covering
+  concept at 1/n_parts and 0. :func:`part_segmentation` returns both.
 * :func:`grounding_precision`: of the vision-side descriptors, the share that describe a part present in the image,
   and the share that describe the part matched to their concept.
 
@@ -78,6 +84,77 @@ def part_localisation(part_map: np.ndarray, gt_mask: np.ndarray,
     }
 
 
+def _contingency(part_map: np.ndarray, gt_mask: np.ndarray) -> tuple[np.ndarray, list[int], list[int]]:
+    """(counts (parts + 1, concepts + 1), part ids, concept ids): pixel counts of every (ground-truth label, map
+    label) pair; row 0 = background (mask 0), column 0 = no concept (-1). One ``bincount``: fast enough for the
+    random-labels control's many draws."""
+    pm, gt = _check_pair(part_map, gt_mask)
+    pm = np.maximum(pm, -1) + 1
+    g = np.maximum(gt, 0)
+    width = int(pm.max()) + 1
+    full = np.bincount((g * width + pm).ravel(), minlength=(int(g.max()) + 1) * width).reshape(-1, width)
+    rows = [0] + [k for k in range(1, full.shape[0]) if full[k].any()]
+    cols = [0] + [j for j in range(1, width) if full[:, j].any()]
+    return full[np.ix_(rows, cols)], rows[1:], [j - 1 for j in cols[1:]]
+
+
+def matched_part_iou(part_map: np.ndarray, gt_mask: np.ndarray) -> dict:
+    """One-to-one (Hungarian, :func:`scipy.optimize.linear_sum_assignment` maximising the summed IoU) matching of the
+    map's concepts to the ground-truth parts present; ``matched_iou`` = the matched IoUs summed over parts, divided
+    by the number of parts present (a part left without a concept, when there are fewer concepts than parts, scores
+    0; surplus concepts are unmatched and cost nothing but the pixels they take from the matched ones).
+    ``{"matched_iou", "n_parts", "matches": {part id: (concept id, iou)}}``; ``matched_iou`` is None when no part is
+    present and 0.0 when the map has no concept."""
+    from scipy.optimize import linear_sum_assignment
+
+    counts, parts, concepts = _contingency(part_map, gt_mask)
+    if not parts:
+        return {"matched_iou": None, "n_parts": 0, "matches": {}}
+    if not concepts:
+        return {"matched_iou": 0.0, "n_parts": len(parts), "matches": {}}
+    inter = counts[1:, 1:].astype(np.float64)
+    union = counts[1:, :].sum(1)[:, None] + counts[:, 1:].sum(0)[None, :] - inter
+    ious = inter / union
+    rows, cols = linear_sum_assignment(ious, maximize=True)
+    matches = {parts[i]: (concepts[j], float(ious[i, j])) for i, j in zip(rows, cols)}
+    return {"matched_iou": float(ious[rows, cols].sum() / len(parts)), "n_parts": len(parts), "matches": matches}
+
+
+def _ari(table: np.ndarray) -> float:
+    """Adjusted Rand index from a contingency table, the formula of :func:`sklearn.metrics.adjusted_rand_score`
+    (pair confusion matrix; 1.0 when there are no discordant pairs), in exact integers."""
+    c = [[int(v) for v in row] for row in table]
+    n = sum(map(sum, c))
+    n_true = [sum(row) for row in c]
+    n_pred = [sum(col) for col in zip(*c)]
+    squares = sum(v * v for row in c for v in row)
+    tp = squares - n
+    fp = sum(v * n_pred[j] for row in c for j, v in enumerate(row)) - squares
+    fn = sum(v * n_true[i] for i, row in enumerate(c) for v in row) - squares
+    tn = n * n - fp - fn - squares
+    if fn == 0 and fp == 0:
+        return 1.0
+    return 2.0 * (tp * tn - fn * fp) / ((tp + fn) * (fn + tn) + (tp + fp) * (fp + tn))
+
+
+def part_ari(part_map: np.ndarray, gt_mask: np.ndarray) -> float | None:
+    """Adjusted Rand index (as :func:`sklearn.metrics.adjusted_rand_score`, computed from the contingency table) of
+    the concept labels against the ground-truth part labels over the object's pixels (mask > 0); object pixels
+    outside the map's concepts take one extra 'background' label. 0 in expectation for random labels and exactly 0
+    for one concept over the whole object of several parts; None when the mask has no object pixel. (With a single
+    part present it is 1.0 exactly when the labels are one cluster too, sklearn's convention.)"""
+    counts, parts, _ = _contingency(part_map, gt_mask)
+    if not parts:
+        return None
+    table = counts[1:]
+    return _ari(table[:, table.sum(0) > 0])
+
+
+def part_segmentation(part_map: np.ndarray, gt_mask: np.ndarray) -> dict:
+    """``{"matched_iou", "ari"}`` of one part map: :func:`matched_part_iou` and :func:`part_ari`."""
+    return {"matched_iou": matched_part_iou(part_map, gt_mask)["matched_iou"], "ari": part_ari(part_map, gt_mask)}
+
+
 def summarise(results: Sequence[dict]) -> dict:
     """Pool :func:`part_localisation` results of many images: every concept counts once."""
     concepts = [c for r in results for c in r["concepts"]]
@@ -108,7 +185,8 @@ def pixel_kmeans_baseline(images: np.ndarray, gt_masks: np.ndarray, k: int = 5, 
 
     ``images`` (S, S, 3) or (B, S, S, 3); ``gt_masks`` (S, S) or (B, S, S); ``foreground`` optional bool
     (h, w) / (B, h, w) patch mask to cluster (pass the method's foreground for a like-for-like comparison; default:
-    every patch). Returns :func:`summarise` of the per-image :func:`part_localisation` plus ``per_image`` and
+    every patch). Returns :func:`summarise` of the per-image :func:`part_localisation` plus ``per_image``,
+    ``segmentation`` (per image :func:`part_segmentation`), the means over images ``matched_iou`` / ``ari``, and
     ``part_maps`` (B, S, S) (-1 outside the clustered patches).
     """
     from sklearn.cluster import KMeans
@@ -130,7 +208,11 @@ def pixel_kmeans_baseline(images: np.ndarray, gt_masks: np.ndarray, k: int = 5, 
         labels[fg] = km.labels_
     maps = np.repeat(np.repeat(labels, patch, axis=1), patch, axis=2)
     per_image = [part_localisation(maps[i], gts[i], part_names) for i in range(b)]
-    return summarise(per_image) | {"per_image": per_image, "part_maps": maps, "k": k, "patch": patch}
+    seg = [part_segmentation(maps[i], gts[i]) for i in range(b)]
+    means = {key: (float(np.mean(v)) if (v := [s[key] for s in seg if s[key] is not None]) else None)
+             for key in ("matched_iou", "ari")}
+    return summarise(per_image) | means | {"per_image": per_image, "segmentation": seg, "part_maps": maps, "k": k,
+                                           "patch": patch}
 
 
 def grounding_precision(concepts: Sequence[tuple[str | None, Sequence[str]]],

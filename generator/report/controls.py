@@ -79,6 +79,13 @@ def model_rows(ds, mv) -> list[dict]:
             "under_prior": _get(c, "grounding_class_prior", "under_concept"),
             "part_iou": gt.get("mean_iou"), "part_iou_random": _get(c, "random_labels", "mean_iou"),
             "part_iou_pixel": base.get("mean_iou"), "part_iou_oracle": _get(c, "oracle_foreground", "mean_iou"),
+            "part_iou_one": _get(c, "one_cluster", "mean_iou"),
+            "matched": gt.get("matched_iou"), "matched_pixel": base.get("matched_iou"),
+            "matched_one": _get(c, "one_cluster", "matched_iou"),
+            "matched_random": _get(c, "random_labels", "matched_iou"),
+            "matched_oracle": _get(c, "oracle_foreground", "matched_iou"),
+            "ari": gt.get("ari"), "ari_pixel": base.get("ari"), "ari_one": _get(c, "one_cluster", "ari"),
+            "ari_random": _get(c, "random_labels", "ari"), "ari_oracle": _get(c, "oracle_foreground", "ari"),
             "fg_iou": _get(ic, "foreground", "iou"), "fg_every_patch": _get(ic, "foreground", "every_patch_iou"),
             "fg_oracle": _get(ic, "foreground", "oracle_patch_iou"), "fg_empty": _get(ic, "foreground", "n_empty"),
             "region_within": _get(ic, "oracle_region", "mean", "within"),
@@ -99,6 +106,12 @@ COLUMNS = [
     ("present_random", "… random descriptors", 3), ("present_prior", "… class prior", 3),
     ("part_iou", "Part IoU", 3), ("part_iou_random", "… random labels, same foreground", 3),
     ("part_iou_pixel", "… pixel K-means, same foreground", 3), ("part_iou_oracle", "… parts in the true object", 3),
+    ("part_iou_one", "… the foreground as one cluster", 3),
+    ("matched", "Matched part IoU (Hungarian)", 3), ("matched_pixel", "… pixel K-means, same foreground", 3),
+    ("matched_one", "… one cluster", 3), ("matched_random", "… random labels", 3),
+    ("matched_oracle", "… parts in the true object", 3),
+    ("ari", "Part ARI", 3), ("ari_pixel", "… pixel K-means, same foreground", 3), ("ari_one", "… one cluster", 3),
+    ("ari_random", "… random labels", 3), ("ari_oracle", "… parts in the true object", 3),
     ("fg_iou", "Foreground IoU", 3), ("fg_every_patch", "… every patch", 3), ("fg_oracle", "… oracle patch mask", 3),
     ("fg_empty", "Empty foregrounds", 0), ("region_within", "True-part prompt AUROC (within image)", 3),
     ("region_pool", "… against the pool", 3),
@@ -118,7 +131,10 @@ def controls_table(ds) -> Table:
                  "same language side. Random descriptors / class prior: the expected grounding precision of "
                  "descriptors drawn from the whole pool / from the predicted class's own pool entries. Random "
                  "labels: the method's part labels permuted over its own foreground. Oracle: the true object's "
-                 "patches. True-part prompt AUROC: the method's prompts drawn around each true part rank that "
+                 "patches. One cluster: the method's whole foreground as one concept. Matched part IoU: one-to-one "
+                 "(Hungarian) matching of concepts to the true parts, averaged over the parts present (unmatched "
+                 "parts 0); part ARI: adjusted Rand index of the labels over the object's pixels. "
+                 "True-part prompt AUROC: the method's prompts drawn around each true part rank that "
                  "part's descriptors (0.5 = chance).")
 
 

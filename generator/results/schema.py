@@ -37,6 +37,14 @@ run``/``compute`` on the same folder: the merge recomputes Table 2 with its inte
 their images without ``random_weights`` until their class is recomputed (delete ``OUT/.shards``; the evaluation
 settings are not in the unit keys). ``mkbench compute --no-random-weights`` or the suite key
 ``evaluations: {random_weights: false}`` skips the baseline.
+1.5.0 adds, all optional, the standard unsupervised part-segmentation scores (docs/method.md E11;
+:func:`generator.evaluation.ground_truth.part_segmentation`): ``matched_iou`` (Hungarian one-to-one matching, mean
+over the ground-truth parts present) and ``ari`` (adjusted Rand index over the object's pixels) in every
+``ground_truth`` / ``ground_truth_baseline`` dict (image, class, summary) and in the ``controls`` dicts
+``random_labels`` and ``oracle_foreground``; and the control ``controls["one_cluster"]`` (the method's foreground as
+one concept: mean_iou, pointing_accuracy, object_iou, n_concepts, matched_iou, ari). Migration: none needed; 1.0-1.4
+files validate and read with the keys absent. To get them, recompute the ground truth (delete ``OUT/.shards`` and
+rerun ``mkbench run``/``compute``; reused shards keep their images without them).
 
 Typed without a version change (issue 12; no stored byte changes): ``Summary.model_info`` is a :class:`ModelInfo`
 and ``Summary.config`` a :class:`RunConfig` (with :class:`RunModel`, :class:`RunDataset`, :class:`RunTemplates`,
@@ -49,7 +57,7 @@ from typing import Optional
 
 from pydantic import BaseModel, ConfigDict, Field, model_serializer
 
-SCHEMA_VERSION = "1.4.0"
+SCHEMA_VERSION = "1.5.0"
 
 
 class _Model(BaseModel):

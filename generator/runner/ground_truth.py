@@ -8,6 +8,9 @@ no concept) and the image's mask resized to the model's S x S with nearest neigh
 * ``part_localisation``: every visual concept (part of the map) against its best-IoU ground-truth part:
   ``mean_iou``, ``pointing_accuracy``, ``object_iou``, ``n_concepts``, ``concepts`` [{concept, part, iou, pointing,
   pixels}];
+* ``part_segmentation`` (schema 1.5): ``matched_iou`` (one-to-one Hungarian matching of concepts to the parts
+  present, mean over those parts, unmatched parts 0; an empty map scores 0) and ``ari`` (adjusted Rand index of the
+  concept labels over the object's pixels), the standard unsupervised part-segmentation scores;
 * ``grounding_precision`` of D_v (spec §2.3): each concept's top descriptors (``per_part``, the overlay legend) with
   the concept's matched part: ``grounding_present``, ``grounding_under_concept``, ``n_descriptors``, ``n_pairs``,
   ``n_unknown_descriptors`` (descriptors absent from ``parts.json``: counted as misses); ``parts_present``.
@@ -22,7 +25,10 @@ Controls (schema 1.3, :mod:`generator.evaluation.controls`; :func:`batch_control
 * per image and method (``MethodImageResult.controls``): ``grounding_random`` (analytic random-descriptor precision,
   present / under concept), ``grounding_class_prior`` (the same expectation over the pool's descriptors of the
   predicted class), ``random_labels`` (mean IoU with the method's patch labels permuted over its own foreground,
-  ``RANDOM_DRAWS`` seeded draws), ``oracle_foreground`` (the method's parts clustered within the true object's patches: the oracle
+  ``RANDOM_DRAWS`` seeded draws; with their ``matched_iou`` / ``ari`` from schema 1.5), ``one_cluster`` (schema 1.5:
+  the method's whole foreground as ONE concept, scored like the method: ``mean_iou`` etc., ``matched_iou``,
+  ``ari``; the level a segmentation must beat, and the one the concept-wise ``mean_iou`` fails to separate),
+  ``oracle_foreground`` (the method's parts clustered within the true object's patches: the oracle
   patch mask, a patch is object when >= half its pixels are);
 * per image (``ImageRecord.controls``): ``foreground`` (IoU of the method's upsampled patch foreground with the object,
   ``every_patch_iou`` = the level of taking every patch, ``oracle_patch_iou`` = the best patch-grid mask, ``empty``,
@@ -40,16 +46,18 @@ from typing import Optional, Sequence
 import numpy as np
 
 from generator.evaluation import controls as ctl
-from generator.evaluation.ground_truth import grounding_precision, part_localisation, pixel_kmeans_baseline
+from generator.evaluation.ground_truth import (grounding_precision, part_localisation, part_segmentation,
+                                               pixel_kmeans_baseline)
 
 RANDOM_DRAWS = 20       # permutations per image of the random-labels control
 LOCALISATION = ("mean_iou", "pointing_accuracy", "object_iou")
+SEGMENTATION = ("matched_iou", "ari")      # schema 1.5: Hungarian-matched part IoU and ARI (part_segmentation)
 GROUNDING = ("grounding_present", "grounding_under_concept")
-METRICS = LOCALISATION + GROUNDING
+METRICS = LOCALISATION + SEGMENTATION + GROUNDING
 
 
-def _compact_localisation(loc: dict) -> dict:
-    return {"mean_iou": loc["mean_iou"], "pointing_accuracy": loc["pointing_accuracy"],
+def _compact_localisation(loc: dict, seg: Optional[dict] = None) -> dict:
+    return (seg or {}) | {"mean_iou": loc["mean_iou"], "pointing_accuracy": loc["pointing_accuracy"],
             "object_iou": loc["object_iou"], "n_concepts": loc["n_concepts"],
             "concepts": [{"concept": c["concept"], "part": c["part"], "iou": c["iou"], "pointing": c["pointing"],
                           "pixels": c["pixels"]} for c in loc["concepts"]]}
@@ -62,7 +70,7 @@ def method_ground_truth(m, gt_mask: np.ndarray, masks, descriptors: Sequence[str
     concepts = [(matched.get(int(p)), [descriptors[d] for d in ds]) for p, ds in sorted(m.per_part.items())]
     present = masks.names_present(gt_mask)
     gp = grounding_precision(concepts, masks.descriptor_parts, present)
-    return _compact_localisation(loc) | {
+    return _compact_localisation(loc, part_segmentation(m.part_map, gt_mask)) | {
         "grounding_present": gp["present"], "grounding_under_concept": gp["under_concept"],
         "n_descriptors": gp["n_descriptors"], "n_pairs": gp["n_pairs"], "n_unknown_descriptors": gp["unknown"],
         "parts_present": present}
@@ -78,7 +86,8 @@ def baseline_ground_truth(raw: np.ndarray, gt_masks: np.ndarray, foregrounds: np
         return None
     patch = size // h
     res = pixel_kmeans_baseline(raw, gt_masks, k=k, patch=patch, foreground=fg, seed=seed, part_names=part_names)
-    return [_compact_localisation(loc) | {"k": k, "patch": patch} for loc in res["per_image"]]
+    return [_compact_localisation(loc, seg) | {"k": k, "patch": patch}
+            for loc, seg in zip(res["per_image"], res["segmentation"])]
 
 
 def batch_ground_truth(masks, files: Sequence[str], raw: np.ndarray, explanations, descriptors: Sequence[str],
@@ -133,12 +142,14 @@ def method_controls(m, gt_mask: np.ndarray, masks, descriptors: Sequence[str], c
     cell = _cell(m.part_map.shape[0], grid)
     out["random_labels"] = (ctl.random_label_localisation(m.part_map, gt_mask, cell, RANDOM_DRAWS, seed)
                             if cell else None)
+    out["one_cluster"] = _localisation_summary(np.where(m.part_map >= 0, 0, -1), gt_mask, masks.part_names)
     return out
 
 
 def _localisation_summary(pixel_map: np.ndarray, gt_mask: np.ndarray, part_names) -> dict:
     loc = part_localisation(pixel_map, gt_mask, part_names)
-    return {k: loc[k] for k in ("mean_iou", "pointing_accuracy", "object_iou", "n_concepts")}
+    return ({k: loc[k] for k in ("mean_iou", "pointing_accuracy", "object_iou", "n_concepts")}
+            | part_segmentation(pixel_map, gt_mask))
 
 
 def region_scores(model, raw: np.ndarray, gt_masks: np.ndarray, bank, cfg, normalize, device,

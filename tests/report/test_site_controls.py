@@ -34,6 +34,11 @@ def test_controls_table_equals_the_results(built_site):
             assert _num(r["under_random"]) == pytest.approx(c["grounding_random"]["under_concept"], abs=5e-4)
             assert _num(r["fg_every_patch"]) == pytest.approx(s["controls"]["foreground"]["every_patch_iou"], abs=5e-4)
             assert int(r["initial_topk"]) == s["config"]["method_effective"]["initial_topk"]
+            gt, base = s["methods"][m]["ground_truth"], s["ground_truth_baseline"]
+            assert _num(r["matched"]) == pytest.approx(gt["matched_iou"], abs=5e-4)
+            assert _num(r["ari_pixel"]) == pytest.approx(base["ari"], abs=5e-4)
+            assert _num(r["matched_one"]) == pytest.approx(c["one_cluster"]["matched_iou"], abs=5e-4)
+            assert _num(r["ari_random"]) == pytest.approx(c["random_labels"]["ari"], abs=5e-4)
 
 
 def test_leaderboard_shows_controls_and_sentences_from_the_numbers(built_site):

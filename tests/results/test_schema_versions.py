@@ -17,8 +17,8 @@ IMAGE_1_0 = {"image": "c/a.png", "label": "c", "prediction": "c", "correct": Tru
     "pca": {"vision": [], "language": [], "mutual": [], "mi": 0.0, "curve": [0.0], "ground_truth": None}}}
 
 
-def test_version_is_1_4():
-    assert SCHEMA_VERSION == "1.4.0" and schema_major(SCHEMA_VERSION) == 1   # 1.2: skipped images; 1.3: controls and evaluations; 1.4: random weights, Table 2 intervals
+def test_version_is_1_5():
+    assert SCHEMA_VERSION == "1.5.0" and schema_major(SCHEMA_VERSION) == 1   # 1.2: skipped images; 1.3: controls and evaluations; 1.4: random weights, Table 2 intervals; 1.5: matched part IoU, ARI, one-cluster control
 
 
 def test_1_3_files_validate_without_the_1_4_fields():

@@ -83,3 +83,29 @@ def test_grounding_and_foreground_controls_equal_direct_computation(run):
     assert sc["n_images"] == len(run["images"])
     assert sc["n_empty"] == sum(r.controls["foreground"]["empty"] for r in run["images"])
     assert sc["iou"] == pytest.approx(np.mean([r.controls["foreground"]["iou"] for r in run["images"]]))
+
+
+def test_segmentation_scores_and_one_cluster_control_are_stored_at_every_level(run):
+    """Schema 1.5: matched IoU / ARI beside the concept-wise IoU; the one-cluster control's matched IoU is its single
+    concept's best-part IoU over the parts present, and it covers exactly the method's foreground."""
+    for r in run["images"]:
+        gt, c = r.methods["pca"].ground_truth, r.methods["pca"].controls
+        n_present = len(gt["parts_present"])
+        assert 0.0 <= gt["matched_iou"] <= 1.0 and -1.0 <= gt["ari"] <= 1.0
+        one = c["one_cluster"]
+        assert one["n_concepts"] == (1 if gt["n_concepts"] else 0)
+        assert one["object_iou"] == pytest.approx(gt["object_iou"])
+        if gt["n_concepts"]:
+            assert one["matched_iou"] == pytest.approx(one["mean_iou"] / n_present)
+        else:
+            assert one["matched_iou"] == 0.0 and gt["matched_iou"] == 0.0
+        for key in ("random_labels", "oracle_foreground"):
+            assert {"matched_iou", "ari"} <= set(c[key])
+        if r.ground_truth_baseline is not None:
+            assert {"matched_iou", "ari"} <= set(r.ground_truth_baseline)
+    s = run["summary"].methods["pca"]
+    for key in ("matched_iou", "ari"):
+        assert s.ground_truth[key] == pytest.approx(np.mean([r.methods["pca"].ground_truth[key] for r in run["images"]]))
+        assert s.controls["one_cluster"][key] == pytest.approx(
+            np.mean([r.methods["pca"].controls["one_cluster"][key] for r in run["images"]
+                     if r.methods["pca"].controls["one_cluster"][key] is not None]))

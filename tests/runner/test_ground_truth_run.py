@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 from generator.demo.dataset import load_mask, write_dataset
-from generator.evaluation.ground_truth import grounding_precision, part_localisation, pixel_kmeans_baseline
+from generator.evaluation.ground_truth import (grounding_precision, part_localisation, part_segmentation,
+                                               pixel_kmeans_baseline)
 from generator.method.config import MethodConfig
 from generator.registry.datasets import scan_image_folder
 from generator.results.io import read_classes, read_images, read_summary
@@ -73,6 +74,11 @@ def _unit(x):
     return x is None or 0.0 <= x <= 1.0
 
 
+def _in_range(key, x):
+    """Shares in [0, 1]; the adjusted Rand index in [-1, 1] (below 0 when worse than chance)."""
+    return x is None or (-1.0 <= x <= 1.0 if key == "ari" else 0.0 <= x <= 1.0)
+
+
 def test_fields_exist_and_are_shares(run):
     images, classes, summary = run["images"], run["classes"], run["summary"]
     assert summary.schema_version == SCHEMA_VERSION and len(images) == 9 and len(classes) == 3
@@ -83,7 +89,7 @@ def test_fields_exist_and_are_shares(run):
         for name in METHODS:
             g = r.methods[name].ground_truth
             assert g is not None and set(gt_mod.METRICS) <= set(g)
-            assert all(_unit(g[k]) for k in gt_mod.METRICS)
+            assert all(_in_range(k, g[k]) for k in gt_mod.METRICS)
             assert g["n_concepts"] == len(g["concepts"]) == len(r.methods[name].parts)
             assert {c["concept"] for c in g["concepts"]} == {p.part for p in r.methods[name].parts}
             assert set(g["parts_present"]) and all(c["part"] in g["parts_present"] for c in g["concepts"])
@@ -92,7 +98,7 @@ def test_fields_exist_and_are_shares(run):
                  [summary.methods[n].ground_truth for n in METHODS] + \
                  [k.ground_truth_baseline for k in classes] + [summary.ground_truth_baseline]:
         assert level is not None and level["n_images"] >= 1
-        assert all(_unit(level.get(k)) for k in gt_mod.METRICS)
+        assert all(_in_range(k, level.get(k)) for k in gt_mod.METRICS)
         assert all(0.0 <= v["mean_iou"] <= 1.0 and v["matched"] >= 1 for v in level["parts"].values())
     assert summary.methods["pca"].ground_truth["n_images"] == 9
     assert any(r.methods[n].ground_truth["mean_iou"] for r in images for n in METHODS)  # not vacuous
@@ -113,6 +119,7 @@ def test_image_metrics_agree_with_the_evaluation_functions(run):
             g = record.methods[name].ground_truth
             assert g["mean_iou"] == loc["mean_iou"] and g["pointing_accuracy"] == loc["pointing_accuracy"]
             assert g["object_iou"] == loc["object_iou"]
+            assert {k: g[k] for k in ("matched_iou", "ari")} == part_segmentation(m.part_map, gt)
             assert [(c["concept"], c["part"], c["iou"]) for c in g["concepts"]] == \
                    [(c["concept"], c["part"], c["iou"]) for c in loc["concepts"]]
             # grounding from the written record alone: each overlay part's descriptors under its matched part
@@ -128,6 +135,8 @@ def test_image_metrics_agree_with_the_evaluation_functions(run):
                                  part_names=masks.part_names)
     for j, rel in enumerate(batch["files"]):
         assert by_path[rel].ground_truth_baseline["mean_iou"] == base["per_image"][j]["mean_iou"]
+        assert by_path[rel].ground_truth_baseline["matched_iou"] == base["segmentation"][j]["matched_iou"]
+        assert by_path[rel].ground_truth_baseline["ari"] == base["segmentation"][j]["ari"]
 
 
 def _mean(values):
