@@ -120,8 +120,9 @@ def main() -> None:
     summaries = [read_summary(p) for p in sorted(Path(args.results, args.dataset).glob("*/summary.json"))]
     if not summaries:
         raise SystemExit(f"no summaries under {args.results}/{args.dataset}: run `mkbench build` first")
-    eff = summaries[0].config.get("method_effective") or {}
-    fgm = (summaries[0].config.get("method") or {}).get("foreground_method", "batch_svd")
+    cfg = summaries[0].config
+    eff = (cfg.method_effective if cfg is not None else None) or {}
+    fgm = ((cfg.method if cfg is not None else None) or {}).get("foreground_method", "batch_svd")
     print(f"Foreground `{fgm}`; initial_topk {eff.get('initial_topk', '-')}, u {eff.get('language_topk', '-')} "
           f"(pool of {eff.get('pool_size', '-')} descriptors, pool_scaling {eff.get('pool_scaling', '-')}).")
     print()
