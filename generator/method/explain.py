@@ -79,13 +79,22 @@ def _pixel_keep(fg: np.ndarray, raw: np.ndarray, size: int, cfg) -> tuple[np.nda
     return refined.astype(bool), True
 
 
+def balanced_passes(n: int, batch_size: int) -> list[int]:
+    """Sizes of the fewest forward passes of at most ``batch_size`` images that cover ``n`` images, as equal as
+    possible (219 prompts at 50: 44, 44, 44, 44, 43 instead of 50, 50, 50, 50, 19: a small last batch runs at fewer
+    images/s on the CPU). Per-image embeddings do not depend on the batch's composition (tested)."""
+    passes = -(-n // batch_size) if n > 0 else 0
+    return [n // passes + (1 if i < n % passes else 0) for i in range(passes)]
+
+
 def _encode_prompts(model, all_prompts, normalize: Callable, device, batch_size: int) -> torch.Tensor:
     """uint8 (N, S, S, 3) array (or tensor on the device, CUDA) -> (N, D) normalised embeddings, normalising one
-    chunk at a time (memory)."""
-    chunks = []
-    for start in range(0, len(all_prompts), batch_size):
-        x = normalize(all_prompts[start:start + batch_size])
-        chunks.append(features.encode_image_embeds(model, x.to(device), batch_size=batch_size))
+    pass at a time (memory), in :func:`balanced_passes`."""
+    chunks, start = [], 0
+    for size in balanced_passes(len(all_prompts), batch_size):
+        x = normalize(all_prompts[start:start + size])
+        chunks.append(features.encode_image_embeds(model, x.to(device), batch_size=size))
+        start += size
     return torch.cat(chunks) if chunks else torch.zeros((0, 0))
 
 

@@ -145,3 +145,29 @@ def test_real_architectures_random_weights(name, tmp_path):
     for o in out:
         m = o.methods["pca"]
         assert m.part_map.shape == (224, 224) and len(m.curve) == len(m.vision) + 1
+
+
+def test_balanced_pass_sizes():
+    assert E.balanced_passes(219, 50) == [44, 44, 44, 44, 43] and E.balanced_passes(200, 50) == [50] * 4
+    assert E.balanced_passes(7, 64) == [7] and E.balanced_passes(0, 64) == [] and E.balanced_passes(3, 1) == [1] * 3
+    for n in range(0, 130):
+        for bs in (1, 7, 32, 50, 64):
+            sizes = E.balanced_passes(n, bs)
+            assert sum(sizes) == n and len(sizes) == math.ceil(n / bs)    # never more passes than before
+            assert all(s <= bs for s in sizes) and (not sizes or max(sizes) - min(sizes) <= 1)
+
+
+@pytest.mark.parametrize("kind", ["vit", "modified_resnet"])
+def test_prompt_passes_are_balanced_and_composition_free(kind, monkeypatch):
+    """10 prompts at batch 4: passes of 4, 3, 3 (not 4, 4, 2), and each embedding equals the one of a single pass
+    over all prompts (to float tolerance; bitwise equal on this machine, as for ViT-B-32 and RN50)."""
+    torch.manual_seed(0)
+    model, size = tiny_model(kind)
+    pre = Preprocess(size)
+    prompts = np.random.default_rng(0).integers(0, 256, (10, size, size, 3), dtype=np.uint8)
+    one = E._encode_prompts(model, prompts, pre.normalize, "cpu", batch_size=64)
+    sizes, real = [], model.encode_image
+    monkeypatch.setattr(model, "encode_image", lambda x, *a, **k: sizes.append(x.shape[0]) or real(x, *a, **k))
+    got = E._encode_prompts(model, prompts, pre.normalize, "cpu", batch_size=4)
+    assert sizes == [4, 3, 3]
+    torch.testing.assert_close(got, one, atol=1e-6, rtol=0)
