@@ -376,7 +376,7 @@ def _fmt_table(image: dict, text_r, mem: dict, rows) -> str:
     lines = []
     if image:
         lines.append(f"{'model':<12} {'device':<6} {'thr':>3} {'plain img/s':>11} {'(batch)':>7} {'explain img/s':>13} "
-                     f"{'L_pca':>5} {'L_km':>5} {'floor':>5} {'efficiency':>10} {'(CPU time)':>10} {'peak GB':>8} "
+                     f"{'L_pca':>5} {'L_km':>5} {'floor':>5} {'efficiency':>10} {'(CPU time)':>10} {'peak GiB':>8} "
                      f"{'load':>9}")
         for r in image.values():
             L = r["L"]
