@@ -84,46 +84,38 @@ def run_evaluations(p, unit, eng, raw: np.ndarray, explanations) -> Optional[Bat
     return out
 
 
-_RANDOM: dict = {}   # the random-weights twin this process holds: {"model": (key, loaded), "bank": (key, bank)}
+_RANDOM: dict = {}   # the twin's remembered failure and text bank: {"failed": (key, error), "bank": (key, loaded, bank)}
 
 
 def random_engine(p, say=lambda m: None):
     """(LoadedModel, TextBank, Preprocess) of ``p.spec``'s architecture with random weights, seeded by the run's
-    seed (:func:`generator.registry.models.load_model` with ``pretrained = none``), built once per process and
-    run: the text side is encoded (and cached under OUT/.cache/text) like any model's."""
-    from dataclasses import replace
+    seed (:func:`generator.runner.loader.load_model_once` with ``role="twin"``, i.e. ``pretrained = none``), built once
+    per process next to the trained model; a twin that cannot be built is tried once per process. Its text side is
+    encoded (and cached under OUT/.cache/text) like any model's."""
+    from pathlib import Path
 
-    from generator.registry import datasets as ds_registry
-    from generator.registry import models as model_registry
-    from generator.runner.device import apply_precision
     from generator.errors import UserError
+    from generator.registry import datasets as ds_registry
     from generator.runner.textbank import build_text_bank
+    from generator.runner.loader import load_model_once, twin_spec
 
     req = p.request
-    spec = replace(p.spec, pretrained=model_registry.UNTRAINED, paper_key=None)
-    mkey = (spec, req.device, req.seed)
+    mkey = (twin_spec(p.spec), req.device, req.seed)
     if _RANDOM.get("failed", (None,))[0] == mkey:
         raise _RANDOM["failed"][1]
-    if _RANDOM.get("model", (None,))[0] != mkey:
-        _RANDOM.clear()
-        say(f"random-weights baseline: building {p.spec.model} with random weights (seed {req.seed})")
-        try:
-            loaded = model_registry.load_model(spec, device=req.device, seed=req.seed)
-        except UserError as e:   # remembered: the next class does not try again
-            _RANDOM["failed"] = (mkey, e)
-            raise
-        apply_precision(loaded, req.device, req.precision)
-        _RANDOM["model"] = (mkey, loaded)
-    loaded = _RANDOM["model"][1]
-    bkey = (p.dataset.name, tuple(p.dataset.classnames), tuple(p.templates), p.pool.sha256, p.cfg)
-    if _RANDOM.get("bank", (None,))[0] != bkey:
-        from pathlib import Path
-
+    try:
+        loaded = load_model_once(p, say, role="twin")
+    except UserError as e:   # remembered: the next class does not try again
+        _RANDOM["failed"] = (mkey, e)
+        raise
+    bkey = (mkey, p.dataset.name, tuple(p.dataset.classnames), tuple(p.templates), p.pool.sha256, p.cfg)
+    held = _RANDOM.get("bank")
+    if held is None or held[0] != bkey or held[1] is not loaded:
         bank = build_text_bank(loaded, p.dataset.classnames, p.templates, p.pool.descriptors, p.cfg,
                                device=req.device, cache_dir=req.text_cache or Path(req.out) / ".cache" / "text",
                                batch_size=max(req.batch_size, 256))
-        _RANDOM["bank"] = (bkey, bank)
-    return loaded, _RANDOM["bank"][1], ds_registry.Preprocess(loaded.image_size, loaded.mean, loaded.std)
+        held = _RANDOM["bank"] = (bkey, loaded, bank)
+    return loaded, held[2], ds_registry.Preprocess(loaded.image_size, loaded.mean, loaded.std)
 
 
 def random_explanations(p, unit, raw: np.ndarray, counter: dict, say=lambda m: None):

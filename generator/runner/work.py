@@ -2,7 +2,8 @@
 for :func:`generator.method.explain.explain_batch`) and writes its results, the shard last and atomically, so an
 interrupted run resumes where it stopped.
 
-* :func:`load_model_once` is the runner's one model loader (``mkbench compute``, suite workers and SLURM tasks).
+* :func:`generator.runner.loader.load_model_once` is the runner's one model loader (``mkbench compute``, suite
+  workers, SLURM tasks and the random-weights twin of :mod:`generator.runner.evaluations`).
 * :class:`Engine` holds a plan's model, text bank and preprocessing, built on first use; :func:`run_unit` explains one
   unit with it and writes its overlays and shard. The encode pass and the prompt embeddings of a class are cached per
   model (:mod:`generator.runner.feature_cache`, ``OUT/.cache/features``) unless ``feature_cache=False``.
@@ -28,9 +29,8 @@ from typing import Callable, Optional
 
 from generator.errors import StopRun, UserError
 from generator.registry import datasets as ds_registry
-from generator.registry import models as model_registry
 from generator.runner import records as rec
-from generator.runner.device import apply_precision
+from generator.runner.loader import load_model_once
 from generator.runner.overlays import write_mask, write_original, write_overlay
 from generator.runner.plan import plan_pair
 from generator.runner.resources import resource_error
@@ -39,41 +39,6 @@ from generator.runner.types import Events, Outcome, Plan, Status, SuitePlan, Tas
 from generator.runner.units import WorkUnit, overlay_names
 
 log = logging.getLogger("mkbench.run")
-
-_LOADED: dict = {}   # the one model this process holds: {(spec, device, seed, weights cache): LoadedModel}
-
-
-def load_model_once(p: Plan, say: Callable[[str], None] = lambda m: None, steps=None):
-    """The model of ``p``, loaded once per process and reused across datasets and tasks of that model (the one model
-    loader of the runner: ``mkbench compute``, suite workers and SLURM tasks all come here). Loading another model
-    frees the previous one first. Mixed precision is applied as ``p.request.precision`` asks (CPU: fp32)."""
-    from generator.runner.progress import Steps
-
-    req = p.request
-    key = (p.spec, req.device, req.seed, req.weights_cache)
-    if key not in _LOADED:
-        _LOADED.clear()
-        _free_cuda()
-        say(f"loading model {p.spec.id} on {req.device}")
-        step = (steps or Steps()).start(f"loading model {p.spec.id}")
-        try:
-            _LOADED[key] = model_registry.load_model(p.spec, device=req.device, seed=req.seed,
-                                                     cache_dir=req.weights_cache)
-        finally:
-            step.finish()
-    loaded = _LOADED[key]
-    if apply_precision(loaded, req.device, req.precision):
-        say(f"{p.spec.id}: mixed precision on {req.device}")
-    return loaded
-
-
-def _free_cuda() -> None:
-    import sys
-
-    torch = sys.modules.get("torch")
-    if torch is not None and torch.cuda.is_available():
-        torch.cuda.empty_cache()
-
 
 class Engine:
     """The model (:func:`load_model_once`), the text bank and the preprocessing of a plan, built on first use."""

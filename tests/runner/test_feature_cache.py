@@ -16,7 +16,6 @@ from generator.cli import cli
 from generator.method.config import MethodConfig
 from generator.method.features import EncodedImages
 from generator.registry.datasets import scan_image_folder
-import generator.runner.work as compute_engine
 from generator.runner.compute import ComputeRequest, compute, plan
 from generator.runner.feature_cache import FEATURES_DIR, FeatureCache, _load, round_patches
 from generator.runner.units import make_units
@@ -61,7 +60,7 @@ def counted_compute(req, monkeypatch):
         return encode(*a, **k)
 
     with monkeypatch.context() as mp:
-        mp.setattr(compute_engine, "_LOADED", {})   # load afresh (the runner keeps one model per process)
+        mp.setattr("generator.runner.loader._LOADED", {})   # load afresh (the runner keeps one model per process)
         mp.setattr(models, "load_model", counting_load)
         mp.setattr(features, "encode_images", counting_encode)
         result = compute(req)

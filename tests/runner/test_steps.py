@@ -33,9 +33,7 @@ class Recorder(Steps):
 
 
 def test_engine_reports_model_text_forwards_and_overlays(tmp_path, monkeypatch):
-    from generator.runner import work as compute_module
-
-    monkeypatch.setattr(compute_module, "_LOADED", {})   # an earlier test may hold this model: load it here
+    monkeypatch.setattr("generator.runner.loader._LOADED", {})   # an earlier test may hold this model: load it here
     root = make_image_folder(tmp_path / "shapes", classes=(("circle", "red"),), per_class=3)
     pool = make_descriptor_pool(tmp_path / "pool.json", n_classes=2, per_class=5)
     rec = Recorder()

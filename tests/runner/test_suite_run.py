@@ -11,7 +11,6 @@ import yaml
 
 from generator.errors import UserError
 from generator.registry import models as models_registry
-from generator.runner import work as compute_engine
 from generator.runner.orchestrate import run_suite
 from generator.runner.plan import make_tasks, plan_suite, require_plan
 from generator.runner.resolve import resolve_suite
@@ -114,7 +113,7 @@ def test_rerun_skips_and_a_changed_setting_recomputes_only_its_units(tmp_path, m
     loads = []
     real_load = models_registry.load_model
     monkeypatch.setattr(models_registry, "load_model", lambda *a, **k: loads.append(a[0].id) or real_load(*a, **k))
-    monkeypatch.setattr(compute_engine, "_LOADED", {})   # the one model loader (work.load_model_once)
+    monkeypatch.setattr("generator.runner.loader._LOADED", {})   # the one model loader (loader.load_model_once)
 
     def run():
         r = run_suite(load_suite(suite), RunOptions(out=out), quiet=True)
