@@ -21,6 +21,7 @@ from pathlib import Path
 
 from generator.evaluation.family import family_correlation
 from generator.results.io import read_summary
+from generator.results.schema import GroundTruthAggregate
 
 CARDS = Path(__file__).resolve().parents[1] / "data" / "demo" / "models"
 
@@ -44,8 +45,8 @@ def row(s) -> str:
     name = Path(s.pretrained).stem
     card = _card(name)
     c = {m: s.methods[m].controls or {} for m in s.methods}
-    gt = {m: s.methods[m].ground_truth or {} for m in s.methods}
-    base = s.ground_truth_baseline or {}
+    gt = {m: s.methods[m].ground_truth or GroundTruthAggregate() for m in s.methods}
+    base = s.ground_truth_baseline or GroundTruthAggregate()
     ic = s.controls or {}
     params = card.get("n_params")
     heldout = _g(card, "heldout", "top1")
@@ -55,19 +56,19 @@ def row(s) -> str:
     for m in ("pca", "kmeans"):
         cells.append(f"{_f(s.methods[m].auc)} ({_f(_g(c[m], 'random_dv', 'auc'))})" if m in s.methods else "-")
     k = "kmeans" if "kmeans" in s.methods else next(iter(s.methods))
-    cells.append(f"{_f(gt[k].get('grounding_under_concept'))} ({_f(_g(c[k], 'grounding_random', 'under_concept'), 3)}"
+    cells.append(f"{_f(gt[k].grounding_under_concept)} ({_f(_g(c[k], 'grounding_random', 'under_concept'), 3)}"
                  f" / {_f(_g(c[k], 'grounding_class_prior', 'under_concept'))})")
-    cells.append(f"{_f(gt[k].get('grounding_present'))} ({_f(_g(c[k], 'grounding_random', 'present'), 3)}"
+    cells.append(f"{_f(gt[k].grounding_present)} ({_f(_g(c[k], 'grounding_random', 'present'), 3)}"
                  f" / {_f(_g(c[k], 'grounding_class_prior', 'present'))})")
     for m in ("pca", "kmeans"):
         if m in s.methods:
-            cells.append(f"{_f(gt[m].get('mean_iou'))} ({_f(_g(c[m], 'random_labels', 'mean_iou'))} / "
-                         f"{_f(base.get('mean_iou'))} / {_f(_g(c[m], 'oracle_foreground', 'mean_iou'))})")
+            cells.append(f"{_f(gt[m].mean_iou)} ({_f(_g(c[m], 'random_labels', 'mean_iou'))} / "
+                         f"{_f(base.mean_iou)} / {_f(_g(c[m], 'oracle_foreground', 'mean_iou'))})")
         else:
             cells.append("-")
     for key in ("matched_iou", "ari"):
-        vals = " / ".join(_f(gt[m].get(key)) if m in s.methods else "-" for m in ("pca", "kmeans"))
-        cells.append(f"{vals} ({_f(base.get(key))} / {_f(_g(c[k], 'one_cluster', key))} / "
+        vals = " / ".join(_f(gt[m].metric(key)) if m in s.methods else "-" for m in ("pca", "kmeans"))
+        cells.append(f"{vals} ({_f(base.metric(key))} / {_f(_g(c[k], 'one_cluster', key))} / "
                      f"{_f(_g(c[k], 'random_labels', key))})")
     fg = ic.get("foreground") or {}
     cells.append(f"{_f(fg.get('iou'))} ({_f(fg.get('every_patch_iou'))} / {_f(fg.get('oracle_patch_iou'))}); "
@@ -79,15 +80,15 @@ def row(s) -> str:
 def checks(s) -> None:
     """Issue 8's "done means" thresholds for the most accurate model, each with its numbers."""
     ic = s.controls or {}
-    base = s.ground_truth_baseline or {}
+    base = s.ground_truth_baseline or GroundTruthAggregate()
     print()
     print(f"Thresholds for the most accurate model, {Path(s.pretrained).stem} (top-1 {s.top1:.1f}%):")
     for m, ms in s.methods.items():
-        c, gt = ms.controls or {}, ms.ground_truth or {}
+        c, gt = ms.controls or {}, ms.ground_truth or GroundTruthAggregate()
         auc, rnd = ms.auc, _g(c, "random_dv", "auc")
-        under, ur, up = gt.get("grounding_under_concept"), _g(c, "grounding_random", "under_concept"), \
+        under, ur, up = gt.grounding_under_concept, _g(c, "grounding_random", "under_concept"), \
             _g(c, "grounding_class_prior", "under_concept")
-        iou, pix = gt.get("mean_iou"), base.get("mean_iou")
+        iou, pix = gt.mean_iou, base.mean_iou
         ok = lambda b: "met" if b else "NOT met"
         print(f"- {m}: AUC {_f(auc, 3)} >= 2 x random-D_v {_f(rnd, 3)}: {ok(rnd is not None and auc >= 2 * rnd)}"
               f" ({auc / rnd:.2f}x)" if rnd else f"- {m}: no random-D_v control")
@@ -100,7 +101,7 @@ def checks(s) -> None:
             print(f"- {m}: part IoU {_f(iou, 3)} above pixel K-means on the same foreground {_f(pix, 3)}: "
                   f"{ok(iou > pix)} (the foreground as one cluster scores {_f(one, 3)} on this metric)")
         for key, label in (("matched_iou", "matched part IoU"), ("ari", "part ARI")):
-            v, pix = gt.get(key), base.get(key)
+            v, pix = gt.metric(key), base.metric(key)
             if v is not None and pix is not None:
                 one, rnd = _g(c, "one_cluster", key), _g(c, "random_labels", key)
                 print(f"- {m}: {label} {_f(v, 3)} vs pixel K-means on the same foreground {_f(pix, 3)}: "

@@ -20,6 +20,8 @@ from __future__ import annotations
 
 from typing import Optional
 
+from generator.results.schema import GroundTruthAggregate
+
 from .tables import Column, Table
 from .views import method_label
 
@@ -64,27 +66,27 @@ def model_rows(ds, mv) -> list[dict]:
         ms = s.methods.get(m)
         if ms is None:
             continue
-        c, gt = ms.controls or {}, ms.ground_truth or {}
+        c, gt = ms.controls or {}, ms.ground_truth or GroundTruthAggregate()
         rdv = c.get("random_dv") or {}
-        base = s.ground_truth_baseline or {}
+        base = s.ground_truth_baseline or GroundTruthAggregate()
         rows.append({
             "model": mv.label, "model_id": mv.id, "mv": mv, "parts": m, "label": f"{method_label(m)} parts",
             "top1": s.top1, **eff,
             "auc": ms.auc, "auc_random": rdv.get("auc"), "auc_ratio": _ratio(ms.auc, rdv.get("auc")),
             "mi": ms.mi, "mi_random": rdv.get("mi"),
-            "present": gt.get("grounding_present"), "present_random": _get(c, "grounding_random", "present"),
+            "present": gt.grounding_present, "present_random": _get(c, "grounding_random", "present"),
             "present_prior": _get(c, "grounding_class_prior", "present"),
-            "under": gt.get("grounding_under_concept"),
+            "under": gt.grounding_under_concept,
             "under_random": _get(c, "grounding_random", "under_concept"),
             "under_prior": _get(c, "grounding_class_prior", "under_concept"),
-            "part_iou": gt.get("mean_iou"), "part_iou_random": _get(c, "random_labels", "mean_iou"),
-            "part_iou_pixel": base.get("mean_iou"), "part_iou_oracle": _get(c, "oracle_foreground", "mean_iou"),
+            "part_iou": gt.mean_iou, "part_iou_random": _get(c, "random_labels", "mean_iou"),
+            "part_iou_pixel": base.mean_iou, "part_iou_oracle": _get(c, "oracle_foreground", "mean_iou"),
             "part_iou_one": _get(c, "one_cluster", "mean_iou"),
-            "matched": gt.get("matched_iou"), "matched_pixel": base.get("matched_iou"),
+            "matched": gt.matched_iou, "matched_pixel": base.matched_iou,
             "matched_one": _get(c, "one_cluster", "matched_iou"),
             "matched_random": _get(c, "random_labels", "matched_iou"),
             "matched_oracle": _get(c, "oracle_foreground", "matched_iou"),
-            "ari": gt.get("ari"), "ari_pixel": base.get("ari"), "ari_one": _get(c, "one_cluster", "ari"),
+            "ari": gt.ari, "ari_pixel": base.ari, "ari_one": _get(c, "one_cluster", "ari"),
             "ari_random": _get(c, "random_labels", "ari"), "ari_oracle": _get(c, "oracle_foreground", "ari"),
             "fg_iou": _get(ic, "foreground", "iou"), "fg_every_patch": _get(ic, "foreground", "every_patch_iou"),
             "fg_oracle": _get(ic, "foreground", "oracle_patch_iou"), "fg_empty": _get(ic, "foreground", "n_empty"),

@@ -99,10 +99,10 @@ def class_table(ds, mv) -> Table:
         row = {"class": c.name, "n_images": c.n_images, "top1": c.top1}
         for m, res in c.methods.items():
             row[f"mi.{m}"], row[f"auc.{m}"] = res.mi, res.auc
-            for k, v in (res.ground_truth or {}).items():
-                row[f"gt.{m}.{k}"] = v
-        for k, v in (c.ground_truth_baseline or {}).items():
-            row[f"gt.baseline.{k}"] = v
+            if res.ground_truth is not None:
+                row.update({f"gt.{m}.{k}": res.ground_truth.metric(k) for k in LOCALISATION + GROUNDING})
+        if c.ground_truth_baseline is not None:
+            row.update({f"gt.baseline.{k}": c.ground_truth_baseline.metric(k) for k in LOCALISATION})
         rows.append(row)
     return Table(f"classes-{mv.slug}", f"Per-class results: {mv.label} on {ds.label}", cols, rows)
 

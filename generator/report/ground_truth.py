@@ -19,6 +19,8 @@ from __future__ import annotations
 
 from typing import Optional
 
+from generator.results.schema import GroundTruthAggregate
+
 from .tables import Column, Table
 from .views import method_label
 
@@ -31,14 +33,14 @@ LABELS = {"mean_iou": "Mean IoU", "pointing_accuracy": "Pointing acc.", "object_
 METRICS = LOCALISATION + ("iou_gain",) + GROUNDING
 
 
-def baseline_label(base: dict) -> str:
-    k, patch = base.get("k"), base.get("patch")
+def baseline_label(base: GroundTruthAggregate) -> str:
+    k, patch = base.k, base.patch
     detail = ", ".join(x for x in (f"k = {k}" if k is not None else "", f"{patch} px patches" if patch else "") if x)
     return f"Pixel K-means baseline ({detail})" if detail else "Pixel K-means baseline"
 
 
-def _gain(gt: dict, base: Optional[dict]) -> Optional[float]:
-    a, b = gt.get("mean_iou"), (base or {}).get("mean_iou")
+def _gain(gt: GroundTruthAggregate, base: Optional[GroundTruthAggregate]) -> Optional[float]:
+    a, b = gt.mean_iou, (base.mean_iou if base is not None else None)
     return None if a is None or b is None else a - b
 
 
@@ -58,24 +60,25 @@ def _dig(d, path):
     return d
 
 
-def gt_rows(methods, per_method: dict, baseline: Optional[dict], controls: Optional[dict] = None) -> list[dict]:
-    """Rows (one per method with ground truth, then the baseline) from ground-truth dicts of one model at one level:
-    ``per_method`` = {method: ground-truth dict or None}; ``controls`` = {method: controls dict or None} (each row's
-    ``ctl`` then holds, per metric, the pair of controls shown beside it: (random descriptors, class prior) for
-    grounding, (random labels on the same foreground, parts within the true object) for mean IoU)."""
+def gt_rows(methods, per_method: dict, baseline: Optional[GroundTruthAggregate],
+            controls: Optional[dict] = None) -> list[dict]:
+    """Rows (one per method with ground truth, then the baseline) from the ground truths of one model at one level:
+    ``per_method`` = {method: :class:`GroundTruthAggregate` or None}; ``controls`` = {method: controls dict or None}
+    (each row's ``ctl`` then holds, per metric, the pair of controls shown beside it: (random descriptors, class
+    prior) for grounding, (random labels on the same foreground, parts within the true object) for mean IoU)."""
     rows = []
     for m in methods:
         gt = per_method.get(m)
-        if not gt:
+        if gt is None:
             continue
         rows.append({"parts": m, "label": f"{method_label(m)} parts", "baseline": False,
-                     "k": None, "patch": None, "n_images": gt.get("n_images"), "n_concepts": gt.get("n_concepts"),
-                     **{k: gt.get(k) for k in LOCALISATION + GROUNDING}, "iou_gain": _gain(gt, baseline),
+                     "k": None, "patch": None, "n_images": gt.n_images, "n_concepts": gt.n_concepts,
+                     **{k: gt.metric(k) for k in LOCALISATION + GROUNDING}, "iou_gain": _gain(gt, baseline),
                      **_controls((controls or {}).get(m))})
-    if baseline:
+    if baseline is not None:
         rows.append({"parts": BASELINE, "label": baseline_label(baseline), "baseline": True,
-                     "k": baseline.get("k"), "patch": baseline.get("patch"), "n_images": baseline.get("n_images"),
-                     "n_concepts": baseline.get("n_concepts"), **{k: baseline.get(k) for k in LOCALISATION},
+                     "k": baseline.k, "patch": baseline.patch, "n_images": baseline.n_images,
+                     "n_concepts": baseline.n_concepts, **{k: baseline.metric(k) for k in LOCALISATION},
                      "iou_gain": None, **{k: None for k in GROUNDING}})
     return rows
 
@@ -116,12 +119,12 @@ def ground_truth_table(ds) -> Table:
 
 
 def part_sources(ds, mv) -> list[tuple[str, str, dict]]:
-    """(key, label, {part: {matched, mean_iou}}) of each method with ground truth and of the baseline."""
+    """(key, label, {part: PartScore}) of each method with ground truth and of the baseline."""
     s = mv.run.summary
-    out = [(m, f"{method_label(m)} parts", s.methods[m].ground_truth.get("parts") or {})
-           for m in ds.methods if m in s.methods and s.methods[m].ground_truth]
-    if s.ground_truth_baseline:
-        out.append((BASELINE, "Pixel K-means", s.ground_truth_baseline.get("parts") or {}))
+    out = [(m, f"{method_label(m)} parts", s.methods[m].ground_truth.parts or {})
+           for m in ds.methods if m in s.methods and s.methods[m].ground_truth is not None]
+    if s.ground_truth_baseline is not None:
+        out.append((BASELINE, "Pixel K-means", s.ground_truth_baseline.parts or {}))
     return out
 
 
@@ -137,9 +140,9 @@ def parts_table(ds, mv) -> Table:
     for p in names:
         row = {"part": p}
         for key, _, parts in sources:
-            v = parts.get(p) or {}
-            row[f"{key}.matched"] = v.get("matched", 0)
-            row[f"{key}.mean_iou"] = v.get("mean_iou")
+            v = parts.get(p)
+            row[f"{key}.matched"] = (v.matched if v is not None else None) or 0
+            row[f"{key}.mean_iou"] = v.mean_iou if v is not None else None
         rows.append(row)
     return Table(f"parts-{mv.slug}", f"Part localisation per ground-truth part: {mv.label} on {ds.label}", cols,
                  rows, "Visual concepts matched to each ground-truth part (best IoU) over all images, and their "

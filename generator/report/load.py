@@ -92,8 +92,8 @@ def _layers(overlay: Path, parts) -> dict[int, Path]:
 
 
 def _on_part(res) -> dict[int, tuple]:
-    gt = res.ground_truth or {}
-    return {int(c["concept"]): (c.get("part"), c.get("iou")) for c in gt.get("concepts", []) if "concept" in c}
+    concepts = (res.ground_truth.concepts if res.ground_truth is not None else None) or []
+    return {int(c.concept): (c.part, c.iou) for c in concepts if c.concept is not None}
 
 
 @dataclass

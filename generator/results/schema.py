@@ -50,10 +50,13 @@ Typed without a version change (issue 12; no stored byte changes): ``Summary.mod
 and ``Summary.config`` a :class:`RunConfig` (with :class:`RunModel`, :class:`RunDataset`, :class:`RunTemplates`,
 :class:`RunDescriptors`); they describe what 1.x writers already wrote, every field optional, and they write back
 exactly the keys they were given, so ``provenance.config_hash`` still equals the hash of the stored ``config``.
+Likewise the ground truth: ``MethodImageResult.ground_truth`` and ``ImageRecord.ground_truth_baseline`` are
+:class:`ImageGroundTruth` (with :class:`GroundTruthConcept`), the class and summary ones :class:`GroundTruthAggregate`
+(with :class:`PartScore`).
 """
 from __future__ import annotations
 
-from typing import Optional
+from typing import Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field, model_serializer
 
@@ -96,6 +99,72 @@ class ModelInfo(_AsGiven):
     def params_m(self) -> Optional[float]:
         """Parameters in millions."""
         return None if self.parameters is None else self.parameters / 1e6
+
+
+Num = Union[int, float]   # a stored number as written (an int stays an int, so typing changes no byte)
+
+
+class GroundTruthConcept(_AsGiven):
+    """One concept (part of the explanation's part map) of :class:`ImageGroundTruth` and the ground-truth part it
+    lies on most (:func:`generator.evaluation.ground_truth.part_localisation`)."""
+
+    concept: Optional[int] = Field(default=None, description="the concept's part id in the part map")
+    part: Optional[str] = Field(default=None, description="the ground-truth part it overlaps most (None: none)")
+    iou: Optional[Num] = Field(default=None, description="IoU of the concept with that part")
+    pointing: Optional[bool] = Field(default=None, description="whether the concept's peak lies on that part")
+    pixels: Optional[int] = Field(default=None, description="pixels of the concept")
+
+
+class _Metrics(_AsGiven):
+    def metric(self, key: str):
+        """The value of metric ``key`` (e.g. ``"mean_iou"``; None when absent)."""
+        return getattr(self, key, None)
+
+
+class ImageGroundTruth(_Metrics):
+    """``MethodImageResult.ground_truth`` (one method's explanation of one image) and, with ``k``/``patch`` and
+    without the grounding fields, ``ImageRecord.ground_truth_baseline`` (pixel K-means), as
+    :mod:`generator.runner.ground_truth` writes them. Every field is optional (older writers lack the 1.5 ones);
+    written back with exactly the keys it was given, in this order (the writer's)."""
+
+    matched_iou: Optional[Num] = Field(default=None, description="Hungarian one-to-one part IoU (schema 1.5)")
+    ari: Optional[Num] = Field(default=None, description="adjusted Rand index over the object's pixels (schema 1.5)")
+    mean_iou: Optional[Num] = None
+    pointing_accuracy: Optional[Num] = None
+    object_iou: Optional[Num] = None
+    n_concepts: Optional[int] = None
+    concepts: Optional[list[GroundTruthConcept]] = None
+    grounding_present: Optional[Num] = None
+    grounding_under_concept: Optional[Num] = None
+    n_descriptors: Optional[int] = None
+    n_pairs: Optional[int] = None
+    n_unknown_descriptors: Optional[int] = None
+    parts_present: Optional[list[str]] = None
+    k: Optional[int] = Field(default=None, description="baseline: clusters of the pixel K-means")
+    patch: Optional[int] = Field(default=None, description="baseline: patch size in pixels")
+
+
+class PartScore(_AsGiven):
+    matched: Optional[int] = Field(default=None, description="concepts matched to the part")
+    mean_iou: Optional[Num] = None
+
+
+class GroundTruthAggregate(_Metrics):
+    """``ground_truth`` / ``ground_truth_baseline`` of a class or a summary: means over images of
+    :class:`ImageGroundTruth` (:func:`generator.runner.ground_truth.aggregate`); written back as given."""
+
+    n_images: Optional[int] = None
+    n_concepts: Optional[int] = None
+    mean_iou: Optional[Num] = None
+    pointing_accuracy: Optional[Num] = None
+    object_iou: Optional[Num] = None
+    matched_iou: Optional[Num] = None
+    ari: Optional[Num] = None
+    grounding_present: Optional[Num] = None
+    grounding_under_concept: Optional[Num] = None
+    parts: Optional[dict[str, PartScore]] = None
+    k: Optional[int] = None
+    patch: Optional[int] = None
 
 
 class RunModel(_AsGiven):
@@ -170,7 +239,7 @@ class MethodImageResult(_Model):
     curve: list[float] = Field(description="MI dynamics: length Lv+1, ends at 0")
     parts: list[PartRecord] = Field(default_factory=list)
     overlay: Optional[str] = Field(default=None, description="path of the part-overlay PNG, relative to the results folder")
-    ground_truth: Optional[dict] = Field(
+    ground_truth: Optional[ImageGroundTruth] = Field(
         default=None, description="ground-truth part metrics of this image when the dataset has masks: mean_iou, "
         "pointing_accuracy, object_iou, n_concepts, concepts [{concept, part, iou, pointing, pixels}], "
         "grounding_present, grounding_under_concept, n_descriptors, n_pairs, n_unknown_descriptors, parts_present")
@@ -195,7 +264,7 @@ class ImageRecord(_Model):
     prediction: str
     correct: bool
     methods: dict[str, MethodImageResult]
-    ground_truth_baseline: Optional[dict] = Field(
+    ground_truth_baseline: Optional[ImageGroundTruth] = Field(
         default=None, description="K-means on raw pixel patches (no model) of this image when the dataset has masks: "
         "mean_iou, pointing_accuracy, object_iou, n_concepts")
     controls: Optional[dict] = Field(
@@ -216,7 +285,7 @@ class MethodClassResult(_Model):
     mutual_concepts: list[ConceptCount] = Field(description="most frequent mutual concepts with counts")
     vision_concepts: list[ConceptCount] = Field(default_factory=list, description="most frequent vision-only concepts")
     language_concepts: list[ConceptCount] = Field(default_factory=list, description="most frequent language-only concepts")
-    ground_truth: Optional[dict] = Field(
+    ground_truth: Optional[GroundTruthAggregate] = Field(
         default=None, description="ground-truth metrics, mean over images (datasets with masks): n_images, "
         "n_concepts, mean_iou, pointing_accuracy, object_iou, grounding_present, grounding_under_concept, "
         "parts {part: {matched, mean_iou}}")
@@ -245,7 +314,7 @@ class ClassRecord(_Model):
     n_images: int
     top1: float = Field(description="zero-shot top-1 accuracy on the class's images, in %")
     methods: dict[str, MethodClassResult]
-    ground_truth_baseline: Optional[dict] = Field(
+    ground_truth_baseline: Optional[GroundTruthAggregate] = Field(
         default=None, description="pixel K-means baseline, mean over images (datasets with masks): n_images, "
         "n_concepts, mean_iou, pointing_accuracy, object_iou, parts, k, patch")
     skipped: list[SkippedImage] = Field(default_factory=list, description="images of the class that could not be "
@@ -266,7 +335,7 @@ class MethodSummary(_Model):
     mi: float
     auc: float
     curve: list[float]
-    ground_truth: Optional[dict] = Field(
+    ground_truth: Optional[GroundTruthAggregate] = Field(
         default=None, description="ground-truth metrics, mean over images (datasets with masks): n_images, "
         "n_concepts, mean_iou, pointing_accuracy, object_iou, grounding_present, grounding_under_concept, "
         "parts {part: {matched, mean_iou}}")
@@ -311,7 +380,7 @@ class Summary(_Model):
     model_info: ModelInfo = Field(default_factory=ModelInfo, description="family, tower kind, image size, parameters, ...")
     config: RunConfig = Field(default_factory=RunConfig, description="the full run configuration that config_hash hashes")
     provenance: Provenance
-    ground_truth_baseline: Optional[dict] = Field(
+    ground_truth_baseline: Optional[GroundTruthAggregate] = Field(
         default=None, description="pixel K-means baseline, mean over images (datasets with masks): n_images, "
         "n_concepts, mean_iou, pointing_accuracy, object_iou, parts, k, patch")
     n_skipped_images: int = Field(default=0, description="images that could not be read (not in n_images)")

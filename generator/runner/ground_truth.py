@@ -101,9 +101,10 @@ def batch_ground_truth(masks, files: Sequence[str], raw: np.ndarray, explanation
     return methods, (base if base is not None else [None] * len(files))
 
 
-def aggregate(records: Sequence[Optional[dict]]) -> Optional[dict]:
-    """Mean over images of per-image ground-truth dicts (None entries ignored); None when there are none."""
-    recs = [r for r in records if r is not None]
+def aggregate(records: Sequence) -> Optional[dict]:
+    """Mean over images of per-image ground truths (``ImageGroundTruth`` or its dict; None entries ignored); None
+    when there are none."""
+    recs = [r.model_dump() if hasattr(r, "model_dump") else r for r in records if r is not None]   # typed or dict
     if not recs:
         return None
     out: dict = {"n_images": len(recs), "n_concepts": int(sum(r.get("n_concepts", 0) for r in recs))}
@@ -237,7 +238,7 @@ def batch_controls(masks, files: Sequence[str], raw: np.ndarray, explanations, d
 
 def _mean_tree(records: Sequence[Optional[dict]]) -> Optional[dict]:
     """Element-wise mean of nested dicts of numbers (None values left out; bools counted as 0/1 shares)."""
-    recs = [r for r in records if r is not None]
+    recs = [r.model_dump() if hasattr(r, "model_dump") else r for r in records if r is not None]   # typed or dict
     if not recs:
         return None
     keys = list(dict.fromkeys(k for r in recs for k in r))

@@ -88,6 +88,13 @@ class Engine:
         return self
 
 
+def _typed_gt(d: Optional[dict]):
+    """A per-image ground-truth dict of :mod:`generator.runner.ground_truth` as the stored type (None stays None)."""
+    from generator.results.schema import ImageGroundTruth
+
+    return None if d is None else ImageGroundTruth.model_validate(d)
+
+
 def _ground_truth(p: Plan, unit: WorkUnit, raw, explanations, encoded=None, eng=None):
     """Ground-truth part metrics and their controls when the dataset has part masks (``p.dataset.part_masks``,
     :mod:`generator.runner.ground_truth`): (per image {method: dict}, per image baseline dict or None, per image
@@ -224,9 +231,9 @@ def run_unit(p: Plan, unit: WorkUnit, engine: Engine) -> dict:
         r = rec.image_record(rel, unit.class_index, e, p.dataset.classnames, p.pool.descriptors, overlays)
         if gt is not None:
             for method, res in r.methods.items():
-                res.ground_truth = gt[0][j][method]
+                res.ground_truth = _typed_gt(gt[0][j][method])
                 res.controls = {**(res.controls or {}), **gt[2][j].get(method, {})}
-            r.ground_truth_baseline = gt[1][j]
+            r.ground_truth_baseline = _typed_gt(gt[1][j])
             r.controls = {**(r.controls or {}), **{k: ({**r.controls.get(k, {}), **v} if isinstance(v, dict) else v)
                                                    for k, v in gt[3][j].items()}}
         for method, res in (evals[j].items() if evals else ()):

@@ -30,10 +30,11 @@ def _num(cell: str):
 
 
 def test_gt_rows_gain_over_the_baseline_and_missing_parts():
-    base = {"n_images": 2, "n_concepts": 5, "mean_iou": 0.25, "pointing_accuracy": 0.5, "object_iou": 0.4,
-            "k": 5, "patch": 16, "parts": {}}
-    pca = {"n_images": 2, "n_concepts": 6, "mean_iou": 0.4, "pointing_accuracy": 0.75, "object_iou": 0.4,
-           "grounding_present": 0.3, "grounding_under_concept": 0.1, "parts": {}}
+    from generator.results.schema import GroundTruthAggregate as Agg
+
+    base = Agg(n_images=2, n_concepts=5, mean_iou=0.25, pointing_accuracy=0.5, object_iou=0.4, k=5, patch=16, parts={})
+    pca = Agg(n_images=2, n_concepts=6, mean_iou=0.4, pointing_accuracy=0.75, object_iou=0.4, grounding_present=0.3,
+              grounding_under_concept=0.1, parts={})
     rows = gt_rows(["pca", "kmeans"], {"pca": pca, "kmeans": None}, base)
     assert [r["parts"] for r in rows] == ["pca", BASELINE]  # no ground truth for kmeans: no row
     assert rows[0]["iou_gain"] == pytest.approx(0.15) and rows[0]["label"] == "PCA parts"

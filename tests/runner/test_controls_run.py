@@ -66,7 +66,7 @@ def test_grounding_and_foreground_controls_equal_direct_computation(run):
         gt = masks.mask(r.image, 64)
         present = set(masks.names_present(gt))
         c = r.methods["pca"].controls
-        if r.methods["pca"].ground_truth["n_pairs"]:
+        if r.methods["pca"].ground_truth.n_pairs:
             share = sum(1 for d in pool.descriptors if present & set(masks.descriptor_parts.get(d, ()))) / len(pool)
             assert c["grounding_random"]["present"] == pytest.approx(share)
             prior = list(dict.fromkeys(pool.classes[r.prediction]))
@@ -89,7 +89,7 @@ def test_segmentation_scores_and_one_cluster_control_are_stored_at_every_level(r
     """Schema 1.5: matched IoU / ARI beside the concept-wise IoU; the one-cluster control's matched IoU is its single
     concept's best-part IoU over the parts present, and it covers exactly the method's foreground."""
     for r in run["images"]:
-        gt, c = r.methods["pca"].ground_truth, r.methods["pca"].controls
+        gt, c = r.methods["pca"].ground_truth.model_dump(), r.methods["pca"].controls
         n_present = len(gt["parts_present"])
         assert 0.0 <= gt["matched_iou"] <= 1.0 and -1.0 <= gt["ari"] <= 1.0
         one = c["one_cluster"]
@@ -102,10 +102,11 @@ def test_segmentation_scores_and_one_cluster_control_are_stored_at_every_level(r
         for key in ("random_labels", "oracle_foreground"):
             assert {"matched_iou", "ari"} <= set(c[key])
         if r.ground_truth_baseline is not None:
-            assert {"matched_iou", "ari"} <= set(r.ground_truth_baseline)
+            assert {"matched_iou", "ari"} <= r.ground_truth_baseline.model_fields_set
     s = run["summary"].methods["pca"]
     for key in ("matched_iou", "ari"):
-        assert s.ground_truth[key] == pytest.approx(np.mean([r.methods["pca"].ground_truth[key] for r in run["images"]]))
+        assert s.ground_truth.metric(key) == pytest.approx(
+            np.mean([r.methods["pca"].ground_truth.metric(key) for r in run["images"]]))
         assert s.controls["one_cluster"][key] == pytest.approx(
             np.mean([r.methods["pca"].controls["one_cluster"][key] for r in run["images"]
                      if r.methods["pca"].controls["one_cluster"][key] is not None]))

@@ -79,29 +79,34 @@ def _in_range(key, x):
     return x is None or (-1.0 <= x <= 1.0 if key == "ari" else 0.0 <= x <= 1.0)
 
 
+def _d(typed):
+    """A typed ground truth (schema ImageGroundTruth / GroundTruthAggregate) as the dict it is stored as."""
+    return None if typed is None else typed.model_dump()
+
+
 def test_fields_exist_and_are_shares(run):
     images, classes, summary = run["images"], run["classes"], run["summary"]
     assert summary.schema_version == SCHEMA_VERSION and len(images) == 9 and len(classes) == 3
     for r in images:
-        b = r.ground_truth_baseline
+        b = _d(r.ground_truth_baseline)
         assert b is not None and b["k"] == N_PARTS and b["patch"] == 8
         assert all(_unit(b[k]) for k in gt_mod.LOCALISATION)
         for name in METHODS:
-            g = r.methods[name].ground_truth
+            g = _d(r.methods[name].ground_truth)
             assert g is not None and set(gt_mod.METRICS) <= set(g)
             assert all(_in_range(k, g[k]) for k in gt_mod.METRICS)
             assert g["n_concepts"] == len(g["concepts"]) == len(r.methods[name].parts)
             assert {c["concept"] for c in g["concepts"]} == {p.part for p in r.methods[name].parts}
             assert set(g["parts_present"]) and all(c["part"] in g["parts_present"] for c in g["concepts"])
             assert all(0.0 <= c["iou"] <= 1.0 for c in g["concepts"])
-    for level in [k.methods[n].ground_truth for k in classes for n in METHODS] + \
-                 [summary.methods[n].ground_truth for n in METHODS] + \
-                 [k.ground_truth_baseline for k in classes] + [summary.ground_truth_baseline]:
+    for level in [_d(k.methods[n].ground_truth) for k in classes for n in METHODS] + \
+                 [_d(summary.methods[n].ground_truth) for n in METHODS] + \
+                 [_d(k.ground_truth_baseline) for k in classes] + [_d(summary.ground_truth_baseline)]:
         assert level is not None and level["n_images"] >= 1
         assert all(_in_range(k, level.get(k)) for k in gt_mod.METRICS)
         assert all(0.0 <= v["mean_iou"] <= 1.0 and v["matched"] >= 1 for v in level["parts"].values())
-    assert summary.methods["pca"].ground_truth["n_images"] == 9
-    assert any(r.methods[n].ground_truth["mean_iou"] for r in images for n in METHODS)  # not vacuous
+    assert summary.methods["pca"].ground_truth.n_images == 9
+    assert any(r.methods[n].ground_truth.mean_iou for r in images for n in METHODS)  # not vacuous
 
 
 def test_image_metrics_agree_with_the_evaluation_functions(run):
@@ -116,7 +121,7 @@ def test_image_metrics_agree_with_the_evaluation_functions(run):
         for name in METHODS:
             m = batch["explanations"][j].methods[name]
             loc = part_localisation(m.part_map, gt, masks.part_names)
-            g = record.methods[name].ground_truth
+            g = _d(record.methods[name].ground_truth)
             assert g["mean_iou"] == loc["mean_iou"] and g["pointing_accuracy"] == loc["pointing_accuracy"]
             assert g["object_iou"] == loc["object_iou"]
             assert {k: g[k] for k in ("matched_iou", "ari")} == part_segmentation(m.part_map, gt)
@@ -134,9 +139,9 @@ def test_image_metrics_agree_with_the_evaluation_functions(run):
     base = pixel_kmeans_baseline(batch["raw"], gts, k=N_PARTS, patch=8, foreground=fg, seed=0,
                                  part_names=masks.part_names)
     for j, rel in enumerate(batch["files"]):
-        assert by_path[rel].ground_truth_baseline["mean_iou"] == base["per_image"][j]["mean_iou"]
-        assert by_path[rel].ground_truth_baseline["matched_iou"] == base["segmentation"][j]["matched_iou"]
-        assert by_path[rel].ground_truth_baseline["ari"] == base["segmentation"][j]["ari"]
+        assert by_path[rel].ground_truth_baseline.mean_iou == base["per_image"][j]["mean_iou"]
+        assert by_path[rel].ground_truth_baseline.matched_iou == base["segmentation"][j]["matched_iou"]
+        assert by_path[rel].ground_truth_baseline.ari == base["segmentation"][j]["ari"]
 
 
 def _mean(values):
@@ -150,15 +155,16 @@ def test_class_and_dataset_aggregates_are_means_over_images(run):
         mine = [r for r in images if r.label == k.name]
         for name in METHODS:
             for key in gt_mod.METRICS:
-                assert k.methods[name].ground_truth[key] == _mean([r.methods[name].ground_truth[key] for r in mine])
-        assert k.ground_truth_baseline["mean_iou"] == _mean([r.ground_truth_baseline["mean_iou"] for r in mine])
+                assert k.methods[name].ground_truth.metric(key) == \
+                    _mean([r.methods[name].ground_truth.metric(key) for r in mine])
+        assert k.ground_truth_baseline.mean_iou == _mean([r.ground_truth_baseline.mean_iou for r in mine])
     for name in METHODS:
-        g = summary.methods[name].ground_truth
-        assert g["pointing_accuracy"] == _mean([r.methods[name].ground_truth["pointing_accuracy"] for r in images])
-        assert g["n_concepts"] == sum(r.methods[name].ground_truth["n_concepts"] for r in images)
+        g = _d(summary.methods[name].ground_truth)
+        assert g["pointing_accuracy"] == _mean([r.methods[name].ground_truth.pointing_accuracy for r in images])
+        assert g["n_concepts"] == sum(r.methods[name].ground_truth.n_concepts for r in images)
         assert sum(v["matched"] for v in g["parts"].values()) <= g["n_concepts"]
-    b = summary.ground_truth_baseline
-    assert b["object_iou"] == _mean([r.ground_truth_baseline["object_iou"] for r in images])
+    b = _d(summary.ground_truth_baseline)
+    assert b["object_iou"] == _mean([r.ground_truth_baseline.object_iou for r in images])
 
 
 def test_rerun_skips_and_keeps_the_ground_truth(run):
@@ -179,3 +185,33 @@ def test_dataset_without_masks_has_no_ground_truth(tmp_path):
         assert k.ground_truth_baseline is None and all(m.ground_truth is None for m in k.methods.values())
     for r in read_images(res.results_dir / "images.jsonl"):
         assert r.ground_truth_baseline is None and all(m.ground_truth is None for m in r.methods.values())
+
+
+def test_typed_ground_truth_writes_back_the_stored_bytes(run):
+    """Issue 12: ImageGroundTruth / GroundTruthAggregate change no stored byte: each stored ground truth holds the
+    keys, order and values the runner's ground-truth step gave, and every file re-validated and re-dumped the way
+    generator.results.io writes it is identical to the file."""
+    from generator.results.schema import ClassesFile, ImageRecord, Summary
+
+    d = run["res"].results_dir
+    lines = (d / "images.jsonl").read_text(encoding="utf-8").splitlines()
+    for line in lines:
+        assert json.dumps(ImageRecord.model_validate_json(line).model_dump(mode="json"), ensure_ascii=False) == line
+    for name, model in (("classes.json", ClassesFile), ("summary.json", Summary)):
+        text = (d / name).read_text(encoding="utf-8")
+        assert json.dumps(model.model_validate_json(text).model_dump(mode="json"), indent=1, ensure_ascii=False) \
+            + "\n" == text
+    stored = {json.loads(x)["image"]: json.loads(x) for x in lines}
+    batch = run["captured"][0]
+    methods, base = gt_mod.batch_ground_truth(scan_image_folder(run["root"]).part_masks, batch["files"], batch["raw"],
+                                              batch["explanations"], *batch["args"])
+    for j, rel in enumerate(batch["files"]):
+        rec = stored[rel]
+        assert list(rec["ground_truth_baseline"]) == list(base[j]) and rec["ground_truth_baseline"] == base[j]
+        for name in METHODS:
+            given, kept = methods[j][name], rec["methods"][name]["ground_truth"]
+            assert list(kept) == list(given) and kept == given
+            assert [list(c) for c in kept["concepts"]] == [list(c) for c in given["concepts"]]
+    typed = ImageRecord.model_validate(stored[batch["files"][0]])
+    assert typed.methods["pca"].ground_truth.concepts[0].iou == stored[batch["files"][0]]["methods"]["pca"][
+        "ground_truth"]["concepts"][0]["iou"]
