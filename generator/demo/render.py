@@ -82,6 +82,17 @@ def _background(rng: np.random.Generator, xx, yy, size: int) -> np.ndarray:
     return img
 
 
+def _shape_params(rng: np.random.Generator, kind: str, cx: float, cy: float, r: float,
+                  ellipse_aspect: tuple, rect_aspect: tuple) -> tuple:
+    """Parameters of a background shape of radius ``r`` at (cx, cy) for :func:`shapes.rasterise`; an ellipse or
+    rectangle draws its aspect ratio from ``rng`` (one draw, in this order), a triangle draws nothing."""
+    if kind == "ellipse":
+        return (cx, cy, r, r * rng.uniform(*ellipse_aspect))
+    if kind == "rect":
+        return (cx - r, cy - r * rng.uniform(*rect_aspect), cx + r, cy + r)
+    return (cx, cy - r, cx + r, cy + r, cx - r, cy + r)
+
+
 def _clutter(rng: np.random.Generator, img: np.ndarray, xx, yy, size: int) -> None:
     """World 3: background clutter in the parts' own palette and patterns (mask 0), drawn before the object."""
     names = list(COLOURS)
@@ -89,13 +100,7 @@ def _clutter(rng: np.random.Generator, img: np.ndarray, xx, yy, size: int) -> No
         kind = DISTRACTOR_KINDS[rng.integers(len(DISTRACTOR_KINDS))]
         r = rng.uniform(*CLUTTER_SIZE) * size
         cx, cy = rng.uniform(0, size, 2)
-        if kind == "ellipse":
-            params = (cx, cy, r, r * rng.uniform(0.5, 1.0))
-        elif kind == "rect":
-            params = (cx - r, cy - r * rng.uniform(0.4, 1.0), cx + r, cy + r)
-        else:
-            params = (cx, cy - r, cx + r, cy + r, cx - r, cy + r)
-        m = shapes.rasterise(kind, params, xx, yy)
+        m = shapes.rasterise(kind, _shape_params(rng, kind, cx, cy, r, (0.5, 1.0), (0.4, 1.0)), xx, yy)
         c1, c2 = (names[int(i)] for i in rng.choice(len(names), 2, replace=False))
         pat = PATTERN_CHOICES[int(rng.choice(len(PATTERN_CHOICES), p=PATTERN_P))]
         fill = shapes.pattern(pat, xx, yy, _jittered(rng, c1), _jittered(rng, c2), rng,
@@ -108,13 +113,7 @@ def _distractors(rng: np.random.Generator, img: np.ndarray, xx, yy, size: int) -
         kind = DISTRACTOR_KINDS[rng.integers(len(DISTRACTOR_KINDS))]
         r = rng.uniform(0.05, 0.11) * size
         cx, cy = rng.uniform(r, size - r, 2)
-        if kind == "ellipse":
-            params = (cx, cy, r, r * rng.uniform(0.6, 1.0))
-        elif kind == "rect":
-            params = (cx - r, cy - r * rng.uniform(0.5, 1.0), cx + r, cy + r)
-        else:
-            params = (cx, cy - r, cx + r, cy + r, cx - r, cy + r)
-        m = shapes.rasterise(kind, params, xx, yy)
+        m = shapes.rasterise(kind, _shape_params(rng, kind, cx, cy, r, (0.6, 1.0), (0.5, 1.0)), xx, yy)
         tex = DISTRACTOR_TEXTURES[rng.integers(len(DISTRACTOR_TEXTURES))]
         img[m] = shapes.texture(tex, xx, yy, rng.uniform(20, 245, 3), rng, size, m)[m]
 
