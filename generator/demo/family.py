@@ -36,10 +36,12 @@ class Member:
     description: str
     monitor_every: int = 100  # steps between monitoring evaluations (logged only; does not change the weights)
     mix: tuple = (0.40, 0.25, 0.35)  # caption / parts without the class / prompted true part (train.TrainSpec.mix)
+    region_weight: float = 1.0       # region-text term (train.TrainSpec.region_weight)
 
     def spec(self, config_dir: Path = CONFIG_DIR, bf16: bool = False) -> TrainSpec:
         return TrainSpec(config=str(config_dir / f"{self.architecture}.json"), n_images=self.n_images,
-                         steps=self.steps, monitor_every=self.monitor_every, bf16=bf16, mix=self.mix)
+                         steps=self.steps, monitor_every=self.monitor_every, bf16=bf16, mix=self.mix,
+                         region_weight=self.region_weight)
 
 
 FAMILY: tuple[Member, ...] = (

@@ -96,7 +96,12 @@ def train_and_ship(spec: TrainSpec, out_dir: str | Path, model_name: str, pool: 
                                 "prompted_true_part": spec.mix[2]},
                  "recipe": "per sample: ordinary caption | 1-3 visible parts with colours, no class name | the image "
                            "with the method's prompt (red outline / gray / blur outside, generator.method.prompts) "
-                           "around one true part, paired with that part's phrase (generator/demo/train.py)"},
+                           "around one true part, paired with that part's phrase (generator/demo/train.py)",
+                 "region_text": ({"weight": spec.region_weight, "parts_per_sample": spec.region_parts,
+                                  "what": "plus, per sample, one true part's patch tokens (ln_post, mean over the "
+                                          "part's patches, proj) contrasted with that part's phrase "
+                                          "(train.region_targets / region_embeddings)"}
+                                 if spec.region_weight else None)},
         "precision": {"training": "bf16 autocast" if spec.bf16 else "fp32", "weights": "float16",
                       "measured": precision},
         "training": {k: v for k, v in asdict(spec).items() if k not in ("config", "n_images", "data_seed",
@@ -137,6 +142,15 @@ def _mix_line(d: dict) -> str:
             f"{mix['prompted_true_part']:.0%} the method's prompt around one true part with that part's phrase")
 
 
+def _region_line(d: dict) -> str:
+    r = d.get("region_text")
+    if not r:
+        return "none (the CLIP contrastive loss only)"
+    return (f"weight {r['weight']}, {r['parts_per_sample']} true part(s) per sample: the mean of the part's patch tokens "
+            "(through ln_post and proj, the pooled token's path) contrasted with that part's phrase, added to the CLIP "
+            "loss, so patch tokens carry part identity as web-scale CLIP's are reported to (MaskCLIP)")
+
+
 def _last_loss(loss: dict) -> str:
     if loss.get("last20_mean") is not None:
         return f"{loss['last20_mean']} (mean of the last 20 steps)"
@@ -163,6 +177,7 @@ def card_markdown(card: dict) -> str:
   {t['weight_decay']}, bf16 autocast {t['bf16']}, seed {t['seed']}, {t['threads']} threads.
 - Precision: trained in {e(card['precision']['training'])}; {_precision_line(card['precision'].get('measured'))}
 - Training mix per sample: {_mix_line(d)}.
+- Region-text term: {_region_line(d)}.
 - Wall time: data {w['data']} s, training {w['train']} s ({card['images_per_second']} img/s), evaluation {w['eval']} s;
   {e(card['environment']['machine'])}; torch {e(card['environment']['torch'])}, open_clip {e(card['environment']['open_clip'])}.
 - Loss: {card['loss']['first']} at step 1, {_last_loss(card['loss'])}.{_note(card)}

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -78,6 +79,8 @@ class TrainSpec:
     attention: str = "math"    # scaled-dot-product kernel for training: "math" or "default" (torch's choice)
     monitor_every: int = 0     # log zero-shot accuracy on 120 monitoring images (stream "monitor") every N steps
     world: int | None = None   # demo world version (None: the shipped generator.demo.world.WORLD)
+    region_weight: float = 0.0  # weight of the region-text term (:func:`region_targets`); 0 = CLIP loss only
+    region_parts: int = 1       # parts per sample in the region-text term (at most; drawn without replacement)
 
     @property
     def name(self) -> str:
@@ -180,7 +183,7 @@ def build_pool(n: int, seed: int, stream: str = TRAIN_STREAM, size: int = IMAGE_
                 colours, patterns)
     if cache is not None:
         cache.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cache.with_suffix(".tmp.npz")
+        tmp = cache.with_name(f"{cache.stem}.{os.getpid()}.tmp.npz")   # per process: concurrent builders never share it
         np.savez(tmp, images=pool.images.numpy(), labels=pool.labels.numpy(), masks=masks,
                  parts=np.array([_encode_parts(p, c, q) for p, c, q in zip(parts, colours, patterns)]))
         tmp.replace(cache)
@@ -249,6 +252,53 @@ def draw_batch(pool: Pool, idx, rng: np.random.Generator, mix=(0.40, 0.25, 0.35)
         texts.append(text)
         infos.append(info)
     return images, texts, infos
+
+
+def region_targets(pool: Pool, idx, rng: np.random.Generator, grid: int,
+                   n_parts: int = 1) -> tuple[torch.Tensor, list[str], list[int]]:
+    """The region-text term's targets for pool indices ``idx``: per sample with a part of at least
+    MIN_PROMPT_PIXELS pixels, up to ``n_parts`` such parts drawn at random without replacement, each with its patch
+    weights (the share of each of the
+    ``grid`` x ``grid`` patches' pixels the part covers, (n, grid*grid) float) and that part's phrase
+    (:func:`~.captions.part_phrase`, colours and patterns as in captions). Returns (weights, phrases, the positions in
+    ``idx`` they belong to); samples without such a part (or a pool without masks) are left out."""
+    from .world import PART_INDEX
+
+    if pool.masks is None:
+        return torch.zeros((0, grid * grid)), [], []
+    weights, texts, rows = [], [], []
+    for b, i in enumerate(int(v) for v in idx):
+        m = pool.masks[i]
+        big = [p for p in pool.parts[i] if int((m == PART_INDEX[p]).sum()) >= MIN_PROMPT_PIXELS]
+        if not big:
+            continue
+        s = m.shape[0]
+        if s % grid:
+            raise ValueError(f"image size {s} is not a multiple of the patch grid {grid}")
+        c = s // grid
+        cls = CLASS_NAMES[int(pool.labels[i])]
+        chosen = [big[int(rng.integers(len(big)))]] if n_parts == 1 else \
+            [big[j] for j in rng.permutation(len(big))[:n_parts]]
+        for part in chosen:
+            w = (m == PART_INDEX[part]).reshape(grid, c, grid, c).mean(axis=(1, 3)).ravel()
+            weights.append(torch.from_numpy(w.astype(np.float32)))
+            texts.append(part_phrase(cls, part, rng, pool.colours[i] if pool.colours is not None else {},
+                                     pool.patterns[i] if pool.patterns is not None else {}))
+            rows.append(b)
+    return (torch.stack(weights) if weights else torch.zeros((0, grid * grid))), texts, rows
+
+
+def region_embeddings(visual, tokens: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
+    """L2-normalised region embeddings from the vision transformer's output ``tokens`` (B, 1 + grid*grid, C),
+    batch-first, prefix token first): each patch token goes through ``ln_post`` (as the pooled token does), is averaged
+    with ``weights`` (B, grid*grid) and projected by ``proj``; the pooled embedding's path applied to a region
+    (MaskCLIP-style dense features, Zhou et al. 2022)."""
+    patches = visual.ln_post(tokens[:, tokens.shape[1] - weights.shape[1]:])
+    w = weights.to(patches.dtype)
+    region = (w[:, :, None] * patches).sum(1) / w.sum(1, keepdim=True).clamp_min(1e-6)
+    if visual.proj is not None:
+        region = region @ visual.proj
+    return region / region.norm(dim=-1, keepdim=True)
 
 
 def lr_at(step: int, spec: TrainSpec) -> float:
@@ -324,6 +374,11 @@ def train(spec: TrainSpec, pool: Pool | None = None, log: Callable[[str], None] 
     loss_fn = open_clip.loss.ClipLoss()
     gen = torch.Generator().manual_seed(spec.seed)
     cap_rng = np.random.default_rng(np.random.SeedSequence([spec.seed, 7]))
+    region_rng = np.random.default_rng(np.random.SeedSequence([spec.seed, 11]))   # own stream: weight 0 draws nothing
+    grid = model.visual.grid_size[0] if spec.region_weight else 0
+    captured: list[torch.Tensor] = []
+    hook = (model.visual.transformer.register_forward_hook(lambda m, a, out: captured.append(out))
+            if spec.region_weight else None)
     losses, monitor = [], []
     mon_pool = build_pool(120, spec.seed, MONITOR_STREAM, world=spec.world) if spec.monitor_every else None
     model.train()
@@ -337,9 +392,17 @@ def train(spec: TrainSpec, pool: Pool | None = None, log: Callable[[str], None] 
         idx = torch.randint(len(pool.labels), (spec.batch_size,), generator=gen)
         images, texts, _ = draw_batch(pool, idx.tolist(), cap_rng, spec.mix)
         texts = tokenizer(texts)
+        if spec.region_weight:
+            r_weights, r_texts, r_rows = region_targets(pool, idx.tolist(), region_rng, grid, spec.region_parts)
+            captured.clear()
         with kernel(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=spec.bf16):
             img_f, txt_f, scale = model(norm(images), texts)
             loss = loss_fn(img_f.float(), txt_f.float(), scale.float())
+            if spec.region_weight and len(r_rows) > 1:
+                reg_f = region_embeddings(model.visual, captured[-1][r_rows], r_weights)
+                reg_t = model.encode_text(tokenizer(r_texts), normalize=True)
+                region_loss = loss_fn(reg_f.float(), reg_t.float(), scale.float())
+                loss = loss + spec.region_weight * region_loss
             opt.zero_grad(set_to_none=True)
             loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -359,6 +422,8 @@ def train(spec: TrainSpec, pool: Pool | None = None, log: Callable[[str], None] 
             model.train()
             monitor.append([step + 1, round(acc, 4)])
             log(f"[{name}] step {step + 1}: monitoring top-1 {acc:.3f} (120 images, stream {MONITOR_STREAM!r})")
+    if hook is not None:
+        hook.remove()
     model.eval()
     t_train = time.perf_counter() - t1
     record = {"spec": asdict(spec), "model": name, "losses": losses, "data_seconds": round(t_data, 1),
