@@ -19,8 +19,9 @@ import argparse
 import json
 from pathlib import Path
 
+from generator.evaluation.bootstrap import paired_difference
 from generator.evaluation.family import family_correlation
-from generator.results.io import read_summary
+from generator.results.io import read_images, read_summary
 from generator.results.schema import GroundTruthAggregate
 
 CARDS = Path(__file__).resolve().parents[1] / "data" / "demo" / "models"
@@ -77,8 +78,52 @@ def row(s) -> str:
     return "| " + " | ".join(cells) + " |"
 
 
-def checks(s) -> None:
-    """Issue 8's "done means" thresholds for the most accurate model, each with its numbers."""
+def _pairs(records, method: str, value, control) -> tuple[list, list, list]:
+    """(values, controls, class labels) over the images where both are known."""
+    a, b, g = [], [], []
+    for r in records:
+        m = r.methods.get(method)
+        if m is None:
+            continue
+        x, y = value(r, m), control(r, m)
+        if x is not None and y is not None:
+            a.append(x)
+            b.append(y)
+            g.append(r.label)
+    return a, b, g
+
+
+def _margin(records, method: str, value, control) -> str:
+    """" (paired difference +d, 95% CI by image [lo, hi], by class [lo, hi])": how far a threshold is cleared, with the
+    same bootstrap the site uses (generator.evaluation.bootstrap.paired_difference); empty without records."""
+    a, b, g = _pairs(records, method, value, control)
+    if len(a) < 2:
+        return ""
+    im, cl = paired_difference(a, b), paired_difference(a, b, g)
+    return (f" (paired difference {im['diff']:+.3f}, 95% CI by image [{im['lo']:+.3f}, {im['hi']:+.3f}], by class "
+            f"[{cl['lo']:+.3f}, {cl['hi']:+.3f}], {len(a)} images)")
+
+
+def _under(r, m):
+    return m.ground_truth.grounding_under_concept if m.ground_truth else None
+
+
+def _prior(r, m):
+    return ((m.controls or {}).get("grounding_class_prior") or {}).get("under_concept")
+
+
+def _iou(r, m):
+    return m.ground_truth.mean_iou if m.ground_truth else None
+
+
+def _pixel_iou(r, m):
+    return r.ground_truth_baseline.mean_iou if r.ground_truth_baseline else None
+
+
+def checks(s, records=()) -> None:
+    """Issue 8's "done means" thresholds for the most accurate model, each with its numbers; with the model's image
+    ``records``, the paired by-image difference behind the class-prior and pixel K-means comparisons and its
+    intervals."""
     ic = s.controls or {}
     base = s.ground_truth_baseline or GroundTruthAggregate()
     print()
@@ -95,17 +140,21 @@ def checks(s) -> None:
         if under is not None and ur:
             print(f"- {m}: under-concept precision {_f(under, 3)} >= 5 x random {_f(ur, 3)} "
                   f"({under / ur:.1f}x): {ok(under >= 5 * ur)}; above class prior {_f(up, 3)}: "
-                  f"{ok(up is not None and under > up)}")
+                  f"{ok(up is not None and under > up)}{_margin(records, m, _under, _prior)}")
         if iou is not None and pix is not None:
             one = _g(c, "one_cluster", "mean_iou")
             print(f"- {m}: part IoU {_f(iou, 3)} above pixel K-means on the same foreground {_f(pix, 3)}: "
-                  f"{ok(iou > pix)} (the foreground as one cluster scores {_f(one, 3)} on this metric)")
+                  f"{ok(iou > pix)}{_margin(records, m, _iou, _pixel_iou)} (the foreground as one cluster scores "
+                  f"{_f(one, 3)} on this metric)")
         for key, label in (("matched_iou", "matched part IoU"), ("ari", "part ARI")):
             v, pix = gt.metric(key), base.metric(key)
             if v is not None and pix is not None:
                 one, rnd = _g(c, "one_cluster", key), _g(c, "random_labels", key)
+                mine = lambda r, x, key=key: x.ground_truth.metric(key) if x.ground_truth else None
+                theirs = lambda r, x, key=key: (r.ground_truth_baseline.metric(key) if r.ground_truth_baseline
+                                                else None)
                 print(f"- {m}: {label} {_f(v, 3)} vs pixel K-means on the same foreground {_f(pix, 3)}: "
-                      f"{'above' if v > pix else 'NOT above'}; one cluster {_f(one, 3)}, random labels "
+                      f"{'above' if v > pix else 'NOT above'}{_margin(records, m, mine, theirs)}; one cluster {_f(one, 3)}, random labels "
                       f"{_f(rnd, 3)}, parts within the true object {_f(_g(c, 'oracle_foreground', key), 3)}")
     fg = ic.get("foreground") or {}
     if fg.get("iou") is not None:
@@ -118,7 +167,8 @@ def main() -> None:
     ap.add_argument("--results", default="results")
     ap.add_argument("--dataset", default="demo")
     args = ap.parse_args()
-    summaries = [read_summary(p) for p in sorted(Path(args.results, args.dataset).glob("*/summary.json"))]
+    paths = sorted(Path(args.results, args.dataset).glob("*/summary.json"))
+    summaries = [read_summary(p) for p in paths]
     if not summaries:
         raise SystemExit(f"no summaries under {args.results}/{args.dataset}: run `mkbench build` first")
     cfg = summaries[0].config
@@ -136,7 +186,10 @@ def main() -> None:
     print("|" + "---|" * 15)
     for s in sorted(summaries, key=lambda s: -s.top1):
         print(row(s))
-    checks(max(summaries, key=lambda s: (s.top1, s.methods[next(iter(s.methods))].auc)))
+    best = max(range(len(summaries)), key=lambda i: (summaries[i].top1,
+                                                     summaries[i].methods[next(iter(summaries[i].methods))].auc))
+    images = paths[best].parent / "images.jsonl"
+    checks(summaries[best], read_images(images) if images.is_file() else ())
     fam = family_correlation(summaries)
     print()
     fmt = lambda c: "n/a" if c["r"] is None else f"{c['r']:+.2f} (95% CI {c['ci'][0]:+.2f} to {c['ci'][1]:+.2f})"
