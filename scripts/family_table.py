@@ -174,7 +174,8 @@ def main() -> None:
     cfg = summaries[0].config
     eff = (cfg.method_effective if cfg is not None else None) or {}
     fgm = ((cfg.method if cfg is not None else None) or {}).get("foreground_method", "batch_svd")
-    print(f"Foreground `{fgm}`; initial_topk {eff.get('initial_topk', '-')}, u {eff.get('language_topk', '-')} "
+    print(f"Foreground `{fgm}`; initial_topk {eff.get('initial_topk', '-')}, u {eff.get('language_topk', '-')}, "
+          f"descriptors per part {eff.get('topk_per_part', 3)} "
           f"(pool of {eff.get('pool_size', '-')} descriptors, pool_scaling {eff.get('pool_scaling', '-')}).")
     print()
     print("| model | params | training images | held-out top-1 | demo top-1 | AUC PCA (random D_v) | "

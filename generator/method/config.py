@@ -8,12 +8,18 @@ u = ``language_topk`` = 50 were set for the 4,229-descriptor ImageNet pool. ``po
 
 * ``"none"``: the configured values, whatever the pool (the paper, verbatim);
 * ``"ratio"``: scaled to the pool: with r = min(1, N / ``reference_pool_size``) (N = pool size),
-  ``initial_topk`` -> min(k, max(``topk_per_part``, round(k * r))) and
-  u -> min(u, max(1, round(u * r), round(N / n_classes))) (at least the descriptors of one class);
+  ``topk_per_part`` t -> min(t, max(1, round(t * r))), ``initial_topk`` -> min(k, max(t', round(k * r))) (t' the
+  scaled t) and u -> min(u, max(1, round(u * r), round(N / n_classes))) (at least the descriptors of one class);
 * ``"auto"`` (default): ``"ratio"`` for pools smaller than ``small_pool_size`` (400) descriptors, ``"none"`` otherwise,
   so the paper's own pools (ImageNet 4,229, Places365 1,806, Food-101 457) keep exactly 500 / 50.
 
-The 4,229-pool gives exactly 500 / 50 under every mode; the demo's 75-descriptor, 12-class pool gives 9 / 6.
+The 4,229-pool gives exactly 500 / 50 / 3 under every mode; the demo's 111-descriptor, 12-class pool gives
+``initial_topk`` 13, u 9 and ``topk_per_part`` 1 (world 1's 75-descriptor pool: 9 / 6 / 1).
+
+Why ``topk_per_part`` too (measured on the demo, docs/method.md choice 23): the paper reads 3 descriptors per part
+off the OT plan of a candidate set that the top-500 intersection leaves in the hundreds; on the 111-descriptor pool
+the top-13 intersection leaves a median of 7 candidates (45% of images 3 or fewer), so 3 per part x 5 parts takes
+them all, every part lists the same descriptors and OT has nothing to choose.
 """
 from __future__ import annotations
 
@@ -91,8 +97,9 @@ def scaling_applies(cfg: MethodConfig, pool_size: int) -> bool:
 
 
 def effective_topk(cfg: MethodConfig, pool_size: int, n_classes: int) -> dict:
-    """The ``initial_topk`` and ``language_topk`` a run on a pool of ``pool_size`` descriptors and ``n_classes`` classes
-    uses (module docstring), with the rule's inputs: ``{"initial_topk", "language_topk", "scaled", "pool_scaling",
+    """The ``initial_topk``, ``language_topk`` and ``topk_per_part`` a run on a pool of ``pool_size`` descriptors and
+    ``n_classes`` classes uses (module docstring), with the rule's inputs: ``{"initial_topk", "language_topk",
+    "topk_per_part", "scaled", "pool_scaling",
     "pool_size", "n_classes", "ratio"}``. Pure."""
     if pool_size < 1 or n_classes < 1:
         raise ValueError(f"pool size ({pool_size}) and number of classes ({n_classes}) must be >= 1")
@@ -100,12 +107,13 @@ def effective_topk(cfg: MethodConfig, pool_size: int, n_classes: int) -> dict:
         raise ValueError(f"reference_pool_size must be >= 1, got {cfg.reference_pool_size}")
     scaled = scaling_applies(cfg, pool_size)
     r = min(1.0, pool_size / cfg.reference_pool_size)
-    k, u = cfg.initial_topk, cfg.language_topk
+    k, u, t = cfg.initial_topk, cfg.language_topk, cfg.topk_per_part
     if scaled:
-        k = min(k, max(cfg.topk_per_part, round(k * r)))
+        t = min(t, max(1, round(t * r)))
+        k = min(k, max(t, round(k * r)))
         u = min(u, max(1, round(u * r), round(pool_size / n_classes)))
-    return {"initial_topk": int(k), "language_topk": int(u), "scaled": scaled, "pool_scaling": cfg.pool_scaling,
-            "pool_size": int(pool_size), "n_classes": int(n_classes), "ratio": r}
+    return {"initial_topk": int(k), "language_topk": int(u), "topk_per_part": int(t), "scaled": scaled,
+            "pool_scaling": cfg.pool_scaling, "pool_size": int(pool_size), "n_classes": int(n_classes), "ratio": r}
 
 
 def pool_scaled(cfg: MethodConfig, pool_size: int, n_classes: int) -> MethodConfig:
@@ -115,6 +123,6 @@ def pool_scaled(cfg: MethodConfig, pool_size: int, n_classes: int) -> MethodConf
     if not eff["scaled"]:
         return cfg
     return dataclasses.replace(cfg, initial_topk=eff["initial_topk"], language_topk=eff["language_topk"],
-                               pool_scaling="none")
+                               topk_per_part=eff["topk_per_part"], pool_scaling="none")
 
 

@@ -48,11 +48,13 @@ def _ratio(a, b) -> Optional[float]:
 
 
 def effective(summary) -> dict:
-    """The method settings that ran: foreground method, effective initial_topk / u and whether they were scaled."""
+    """The method settings that ran: foreground method, effective initial_topk / u / descriptors per part and whether
+    they were scaled."""
     m, eff = summary.config.method or {}, summary.config.method_effective or {}
     return {"foreground_method": m.get("foreground_method", "batch_svd"),
             "initial_topk": eff.get("initial_topk", m.get("initial_topk")),
             "language_topk": eff.get("language_topk", m.get("language_topk")),
+            "topk_per_part": eff.get("topk_per_part", m.get("topk_per_part")),
             "scaled": eff.get("scaled"), "pool_size": eff.get("pool_size")}
 
 
@@ -124,7 +126,7 @@ def controls_table(ds) -> Table:
     cols = [Column("model", "Model"), Column("model_id", "Model id"), Column("parts", "Part method"),
             Column("label", "Parts"),
             Column("foreground_method", "Foreground method"), Column("initial_topk", "initial_topk", "int"),
-            Column("language_topk", "u", "int")]
+            Column("language_topk", "u", "int"), Column("topk_per_part", "Descriptors per part", "int")]
     cols += [Column(k, label, "int" if digits == 0 else "num", digits) for k, label, digits in COLUMNS]
     present = [c for c in cols if c.kind == "text" or any(r.get(c.key) is not None for r in rows(ds))]
     return Table("controls", f"Metrics beside their controls: {ds.label}", present,

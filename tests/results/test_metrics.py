@@ -47,7 +47,8 @@ def test_a_runs_stored_numbers_are_exactly_the_formulas(tmp_path):
     _, out = reference_run()
     run = out / "shapes" / "tiny-vit__untrained"
     summary, images = read_summary(run / "summary.json"), read_images(run / "images.jsonl")
-    length = max_curve_length(MethodConfig.from_dict({**FAST_METHOD, "methods": list(summary.methods)}))
+    ran = {"topk_per_part": summary.config.method_effective["topk_per_part"]}   # pool-scaled (method/config.py)
+    length = max_curve_length(MethodConfig.from_dict({**FAST_METHOD, "methods": list(summary.methods)} | ran))
     assert summary.top1 == metrics.top1(r.correct for r in images)
     for m, s in summary.methods.items():
         assert (s.mi, s.auc, s.curve) == metrics.curve_stats([r.methods[m].curve for r in images], length)

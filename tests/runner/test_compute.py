@@ -45,7 +45,6 @@ def check_results(results_dir, cfg: MethodConfig, pool_path, kind: str):
     classes = read_classes(results_dir / "classes.json").classes
     images = read_images(results_dir / "images.jsonl")
     pool = load_pool(pool_path)
-    length = cfg.topk_per_part * cfg.n_parts + 1
     assert summary.n_images == len(images) == 6 and summary.n_classes == len(classes) == 3
     assert summary.untrained and summary.pretrained == "none" and summary.model_info.tower == kind
     assert summary.model_info.parameters > 0 and set(summary.methods) == set(cfg.methods)
@@ -53,6 +52,8 @@ def check_results(results_dir, cfg: MethodConfig, pool_path, kind: str):
     assert summary.provenance.config_hash == stable_hash(summary.config.model_dump(mode="json"))
     eff = summary.config.method_effective
     assert eff["scaled"] and (eff["initial_topk"], eff["language_topk"], eff["pool_size"]) == (7, U, 60)
+    assert eff["topk_per_part"] == 1                       # round(3 * 60 / 4229) = 0 -> floor 1
+    length = eff["topk_per_part"] * cfg.n_parts + 1         # curves are padded to the descriptors the run can pick
     assert summary.config.method["language_topk"] == 50    # the setting as given is recorded beside it
     assert summary.provenance.git_commit and summary.provenance.device == "cpu"
     for r in images:
@@ -61,7 +62,8 @@ def check_results(results_dir, cfg: MethodConfig, pool_path, kind: str):
             m = r.methods[name]
             lv = len(m.vision)
             assert len(m.curve) == lv + 1 and m.curve[-1] == 0.0 and m.curve[0] == m.mi
-            assert lv <= 3 * cfg.n_parts and len({v.descriptor for v in m.vision}) == lv
+            assert lv <= eff["topk_per_part"] * cfg.n_parts and len({v.descriptor for v in m.vision}) == lv
+            assert all(len(p.descriptors) <= eff["topk_per_part"] for p in m.parts)
             assert len(m.language) == U == len(set(m.language))
             assert m.mutual == [v.descriptor for v in m.vision if v.descriptor in set(m.language)]
             assert m.mi == pytest.approx(math.log(lv * U * len(m.mutual)) if m.mutual else 0.0, abs=1e-6)

@@ -7,7 +7,7 @@ import pytest
 
 from generator.demo.dataset import write_dataset
 from generator.evaluation import controls as C
-from generator.method.config import MethodConfig, effective_topk
+from generator.method.config import MethodConfig, effective_topk, pool_scaled
 from generator.registry.datasets import scan_image_folder
 from generator.registry.descriptors import load_pool
 from generator.results.io import read_classes, read_images, read_summary
@@ -43,7 +43,8 @@ def test_random_dv_control_is_the_exact_expectation_at_every_level(run):
     for r in run["images"]:
         m = r.methods["pca"]
         _same(m.controls["random_dv"], C.random_dv(len(m.vision), len(m.language), n))
-    length = max_curve_length(CFG)
+    length = max_curve_length(pool_scaled(CFG, n, 2))      # the config that ran (1 descriptor per part here)
+    assert length == CFG.n_parts + 1
     for k in run["classes"]:
         mine = [r.methods["pca"].controls["random_dv"]["curve"] for r in run["images"] if r.label == k.name]
         _same(k.methods["pca"].controls["random_dv"], C.mean_control_curve(mine, length))
