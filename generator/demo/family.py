@@ -3,11 +3,13 @@ size and in amount of training data (issue 8: 3 architectures x full pool + one 
 ``benchmarks/train_family.py`` trains it.
 
 World 3 / recipe of issue 8 (captions, part-only captions, prompted-part pairs; fp32 by measurement), every member
-with the issue's mix 40% captions / 25% part-only / 35% prompted. Measured on world 3 (2026-12-02, held-out top-1 on
-600 images): the M architecture at 1000 steps reached 0.793 with 40/25/35 against 0.773 with world 2's class-heavier
-55/15/30, so the class-heavier mix was dropped; the default trains 1800 steps. Budget on this machine (2 CPU cores
-shared with other jobs, one training thread, fixed step counts so runs are reproducible): each member <= 20 minutes
-uncontended, the family <= 90.
+with the issue's mix 40% captions / 25% part-only / 35% prompted, plus the region-text term (weight 1: one true
+part's patch tokens contrasted with its phrase, :func:`generator.demo.train.region_targets`). Measured on world 3
+(2026-12-02, held-out top-1 on 600 images): the M architecture at 1000 steps reached 0.793 with 40/25/35 against
+0.773 with world 2's class-heavier 55/15/30; at 600 steps the region term raised it from 0.667 to 0.748 and put the
+method's K-means parts above pixel K-means (data/demo/README.md). The default trains 1800 steps (0.907). Budget on
+this machine (2 CPU cores, one training thread per member, fixed step counts so runs are reproducible): each member
+<= 20 minutes (measured 59-1032 s, two at a time), the family <= 90.
 """
 from __future__ import annotations
 
