@@ -104,20 +104,18 @@ def _margin(records, method: str, value, control) -> str:
             f"[{cl['lo']:+.3f}, {cl['hi']:+.3f}], {len(a)} images)")
 
 
-def _under(r, m):
-    return m.ground_truth.grounding_under_concept if m.ground_truth else None
+def _method_metric(key: str):
+    """value(record, method result) of ground-truth metric ``key`` of the method's explanation (None when absent)."""
+    return lambda r, m: m.ground_truth.metric(key) if m.ground_truth else None
+
+
+def _pixel_metric(key: str):
+    """value(record, method result) of metric ``key`` of the image's pixel K-means baseline."""
+    return lambda r, m: r.ground_truth_baseline.metric(key) if r.ground_truth_baseline else None
 
 
 def _prior(r, m):
     return ((m.controls or {}).get("grounding_class_prior") or {}).get("under_concept")
-
-
-def _iou(r, m):
-    return m.ground_truth.mean_iou if m.ground_truth else None
-
-
-def _pixel_iou(r, m):
-    return r.ground_truth_baseline.mean_iou if r.ground_truth_baseline else None
 
 
 def checks(s, records=()) -> None:
@@ -140,21 +138,19 @@ def checks(s, records=()) -> None:
         if under is not None and ur:
             print(f"- {m}: under-concept precision {_f(under, 3)} >= 5 x random {_f(ur, 3)} "
                   f"({under / ur:.1f}x): {ok(under >= 5 * ur)}; above class prior {_f(up, 3)}: "
-                  f"{ok(up is not None and under > up)}{_margin(records, m, _under, _prior)}")
+                  f"{ok(up is not None and under > up)}{_margin(records, m, _method_metric('grounding_under_concept'), _prior)}")
         if iou is not None and pix is not None:
             one = _g(c, "one_cluster", "mean_iou")
             print(f"- {m}: part IoU {_f(iou, 3)} above pixel K-means on the same foreground {_f(pix, 3)}: "
-                  f"{ok(iou > pix)}{_margin(records, m, _iou, _pixel_iou)} (the foreground as one cluster scores "
+                  f"{ok(iou > pix)}{_margin(records, m, _method_metric('mean_iou'), _pixel_metric('mean_iou'))} (the foreground as one cluster scores "
                   f"{_f(one, 3)} on this metric)")
         for key, label in (("matched_iou", "matched part IoU"), ("ari", "part ARI")):
             v, pix = gt.metric(key), base.metric(key)
             if v is not None and pix is not None:
                 one, rnd = _g(c, "one_cluster", key), _g(c, "random_labels", key)
-                mine = lambda r, x, key=key: x.ground_truth.metric(key) if x.ground_truth else None
-                theirs = lambda r, x, key=key: (r.ground_truth_baseline.metric(key) if r.ground_truth_baseline
-                                                else None)
+                margin = _margin(records, m, _method_metric(key), _pixel_metric(key))
                 print(f"- {m}: {label} {_f(v, 3)} vs pixel K-means on the same foreground {_f(pix, 3)}: "
-                      f"{'above' if v > pix else 'NOT above'}{_margin(records, m, mine, theirs)}; one cluster {_f(one, 3)}, random labels "
+                      f"{'above' if v > pix else 'NOT above'}{margin}; one cluster {_f(one, 3)}, random labels "
                       f"{_f(rnd, 3)}, parts within the true object {_f(_g(c, 'oracle_foreground', key), 3)}")
     fg = ic.get("foreground") or {}
     if fg.get("iou") is not None:

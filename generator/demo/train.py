@@ -257,8 +257,8 @@ def draw_batch(pool: Pool, idx, rng: np.random.Generator, mix=(0.40, 0.25, 0.35)
 def region_targets(pool: Pool, idx, rng: np.random.Generator, grid: int,
                    n_parts: int = 1) -> tuple[torch.Tensor, list[str], list[int]]:
     """The region-text term's targets for pool indices ``idx``: per sample with a part of at least
-    MIN_PROMPT_PIXELS pixels, up to ``n_parts`` such parts drawn at random without replacement, each with its patch
-    weights (the share of each of the
+    MIN_PROMPT_PIXELS pixels, up to ``n_parts`` such parts drawn at random without replacement (one part: a single
+    integer draw, the stream the shipped family trained with), each with its patch weights (the share of each of the
     ``grid`` x ``grid`` patches' pixels the part covers, (n, grid*grid) float) and that part's phrase
     (:func:`~.captions.part_phrase`, colours and patterns as in captions). Returns (weights, phrases, the positions in
     ``idx`` they belong to); samples without such a part (or a pool without masks) are left out."""
@@ -375,6 +375,9 @@ def train(spec: TrainSpec, pool: Pool | None = None, log: Callable[[str], None] 
     gen = torch.Generator().manual_seed(spec.seed)
     cap_rng = np.random.default_rng(np.random.SeedSequence([spec.seed, 7]))
     region_rng = np.random.default_rng(np.random.SeedSequence([spec.seed, 11]))   # own stream: weight 0 draws nothing
+    if spec.region_weight and not hasattr(model.visual, "grid_size"):
+        raise ValueError(f"region_weight needs a ViT vision tower (patch tokens); {name} has "
+                         f"{type(model.visual).__name__}: set region_weight to 0")
     grid = model.visual.grid_size[0] if spec.region_weight else 0
     captured: list[torch.Tensor] = []
     hook = (model.visual.transformer.register_forward_hook(lambda m, a, out: captured.append(out))

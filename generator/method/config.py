@@ -11,7 +11,7 @@ u = ``language_topk`` = 50 were set for the 4,229-descriptor ImageNet pool. ``po
   ``topk_per_part`` t -> min(t, max(1, round(t * r))), ``initial_topk`` -> min(k, max(t', round(k * r))) (t' the
   scaled t) and u -> min(u, max(1, round(u * r), round(N / n_classes))) (at least the descriptors of one class);
 * ``"auto"`` (default): ``"ratio"`` for pools smaller than ``small_pool_size`` (400) descriptors, ``"none"`` otherwise,
-  so the paper's own pools (ImageNet 4,229, Places365 1,806, Food-101 457) keep exactly 500 / 50.
+  so the paper's own pools (ImageNet 4,229, Places365 1,806, Food-101 457) keep exactly 500 / 50 / 3.
 
 The 4,229-pool gives exactly 500 / 50 / 3 under every mode; the demo's 111-descriptor, 12-class pool gives
 ``initial_topk`` 13, u 9 and ``topk_per_part`` 1 (world 1's 75-descriptor pool: 9 / 6 / 1).

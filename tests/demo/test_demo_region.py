@@ -68,3 +68,14 @@ def test_region_weight_changes_training_and_zero_keeps_it():
     assert not all(torch.equal(sb[k], sr[k]) for k in sb)
     assert rec1["losses"][0] > rec0["losses"][0]           # the region term adds a positive loss
     assert rec1["spec"]["region_weight"] == 1.0
+
+
+def test_region_weight_on_a_tower_without_patch_tokens_is_a_clear_error():
+    import pytest
+
+    from tests.fixtures.tiny import tiny_config_path
+
+    spec = TrainSpec(config=str(tiny_config_path("modified_resnet")), n_images=8, steps=1, batch_size=4,
+                     region_weight=1.0)
+    with pytest.raises(ValueError, match="region_weight needs a ViT vision tower"):
+        train(spec, pool=build_pool(8, 0), log=lambda m: None)
