@@ -3,9 +3,10 @@
     nice -n 10 .venv/bin/python benchmarks/demo_controls.py --model demo-m-20k --out /tmp/demo-controls
 
 Runs the engine (``generator.runner.compute``, the same code as ``mkbench compute``) on ``data/demo/dataset``, by
-default with the engine's own pool scaling (``MethodConfig.pool_scaling`` "auto": 13 / 9 for the 111-descriptor
-pool); ``--initial-topk`` / ``--language-topk`` set them explicitly (pool scaling "none"), e.g. 14 / 10 =
-ceil(500 * N / 4229) and the mean descriptors per class; ``--foreground`` picks the foreground method (the demo
+default with the engine's own pool scaling (``MethodConfig.pool_scaling`` "auto": 13 / 9 and 1 descriptor per part
+for the 111-descriptor pool); ``--initial-topk`` / ``--language-topk`` set them explicitly (pool scaling "none"),
+e.g. 14 / 10 = ceil(500 * N / 4229) and the mean descriptors per class, with ``--topk-per-part`` (default: the value
+the auto rule gives this pool); ``--foreground`` picks the foreground method (the demo
 preset uses ``border_contrast``). Then it computes from ``images.jsonl``:
 
 * **AUC vs random D_v**: each image's D_v replaced by |D_v| distinct random pool ids in random order, same language
@@ -59,7 +60,7 @@ def run_engine(card: dict, out: Path, cfg) -> Path:
     torch.set_num_threads(1)
     req = ComputeRequest(dataset_dir=DATASET, descriptors=POOL, out=out, model=card["architecture"],
                          model_config=card["config_path"], pretrained=card["weights_path"], dataset_name="demo",
-                         method=cfg, overlays_per_class=0)
+                         method=cfg, overlays_per_class=0, templates=str(REPO / "data" / "demo" / "templates.json"))
     return compute(req, progress=lambda m: None).results_dir
 
 
@@ -190,6 +191,8 @@ def main() -> None:
     ap.add_argument("--oracle", action="store_true", help="also the oracle-region part AUROC")
     ap.add_argument("--initial-topk", type=int)
     ap.add_argument("--language-topk", type=int)
+    ap.add_argument("--topk-per-part", type=int, help="descriptors per part with explicit --initial-topk / "
+                    "--language-topk (default: what pool scaling 'auto' gives this pool)")
     ap.add_argument("--model-dir", type=Path, help="folder of the model cards (default data/demo/models)")
     ap.add_argument("--foreground", help="MethodConfig.foreground_method (default: the config's default)")
     ap.add_argument("--dataset", type=Path, default=DATASET,
@@ -201,32 +204,35 @@ def main() -> None:
     card = next((c for c in cards if c["model"] == args.model), None)
     if card is None:
         sys.exit(f"no card for {args.model}; known: {[c['model'] for c in cards]}")
-    from generator.method.config import MethodConfig, effective_topk
+    from generator.method.config import MethodConfig, effective_topk, pool_scaled as engine_pool_scaled
 
     pool = json.loads(POOL.read_text())
     _, _, unique = pool_scaled(pool)
     over = {"foreground_method": args.foreground} if args.foreground else {}
     if args.initial_topk or args.language_topk:
         base = MethodConfig()
+        auto = effective_topk(base, len(unique), len(pool))
         over |= {"pool_scaling": "none", "initial_topk": args.initial_topk or base.initial_topk,
-                 "language_topk": args.language_topk or base.language_topk}
+                 "language_topk": args.language_topk or base.language_topk,
+                 "topk_per_part": args.topk_per_part or auto["topk_per_part"]}
     cfg = MethodConfig(**over)
     eff = effective_topk(cfg, len(unique), len(pool))
     k, u = eff["initial_topk"], eff["language_topk"]
     desc_parts = json.loads((DATASET / ".masks" / "parts.json").read_text())["descriptors"]
     ids = {d: i for i, d in enumerate(unique)}
     t0 = time.perf_counter()
-    tag = f"k{k}-u{u}" + (f"-{args.foreground}" if args.foreground else "")
+    tag = f"k{k}-u{u}-t{eff['topk_per_part']}" + (f"-{args.foreground}" if args.foreground else "")
     results_dir = run_engine(card, args.out / tag, cfg)
     records = load_records(results_dir)
     summary = json.loads((results_dir / "summary.json").read_text()) if (results_dir / "summary.json").is_file() else {}
     out = {"model": args.model, "pool_size": len(unique), "initial_topk": k, "language_topk": u,
+           "topk_per_part": eff["topk_per_part"],
            "foreground_method": cfg.foreground_method, "pool_scaling": cfg.pool_scaling,
            "n_images": len(records), "top1": float(np.mean([r["correct"] for r in records])),
            "results_dir": str(results_dir), "engine_seconds": round(time.perf_counter() - t0, 1), "methods": {}}
     from generator.runner.records import max_curve_length
 
-    length = max_curve_length(cfg)
+    length = max_curve_length(engine_pool_scaled(cfg, len(unique), len(pool)))   # the config that ran
     for method in records[0]["methods"]:
         out["methods"][method] = {"auc": auc_controls(records, method, ids, length, args.draws),
                                   "grounding": grounding_controls(records, method, pool, desc_parts, unique),

@@ -18,7 +18,9 @@ History: 1.0.0 first release; 1.1.0 adds the optional ground-truth fields (datas
 1.3.0 adds the optional ``controls`` fields (issue 8; :mod:`generator.evaluation.controls`, computed by
 :mod:`generator.runner.records` and :mod:`generator.runner.ground_truth`): ``MethodImageResult.controls``,
 ``ImageRecord.controls``, ``MethodClassResult.controls``, ``ClassRecord.controls``, ``MethodSummary.controls``,
-``Summary.controls``; and ``Summary.config["method_effective"]`` (the pool-scaled initial_topk / u that ran).
+``Summary.controls``; and ``Summary.config["method_effective"]`` (the pool-scaled initial_topk / u that ran; since
+2026-12-02 also ``topk_per_part``, the descriptors read per part; absent from older files, where it was the configured
+value).
 Migration: none needed; 1.0-1.2 files validate and read with ``controls`` = None (recompute to get controls).
 1.3.0 also adds the paper's evaluations and statistics (issue 9), all optional: ``MethodImageResult.quality`` /
 ``baselines``, ``MethodClassResult.quality`` / ``baselines`` / ``intervals``, ``ClassRecord.intervals``,
