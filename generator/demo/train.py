@@ -266,16 +266,16 @@ def region_targets(pool: Pool, idx, rng: np.random.Generator, grid: int,
 
     if pool.masks is None:
         return torch.zeros((0, grid * grid)), [], []
+    s = pool.masks.shape[1]
+    if s % grid:
+        raise ValueError(f"image size {s} is not a multiple of the patch grid {grid}")
+    c = s // grid
     weights, texts, rows = [], [], []
     for b, i in enumerate(int(v) for v in idx):
         m = pool.masks[i]
         big = [p for p in pool.parts[i] if int((m == PART_INDEX[p]).sum()) >= MIN_PROMPT_PIXELS]
         if not big:
             continue
-        s = m.shape[0]
-        if s % grid:
-            raise ValueError(f"image size {s} is not a multiple of the patch grid {grid}")
-        c = s // grid
         cls = CLASS_NAMES[int(pool.labels[i])]
         chosen = [big[int(rng.integers(len(big)))]] if n_parts == 1 else \
             [big[j] for j in rng.permutation(len(big))[:n_parts]]
